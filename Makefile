@@ -1,0 +1,64 @@
+# Everything a newcomer or CI needs: `make run` serves the demo market, `make test` checks it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask
+STAMP := $(VENV)/.installed
+CATALOGS := $(wildcard */translations/*/LC_MESSAGES/messages.po */*/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-sqlite test-postgres e2e lint format bench clean translations
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(COMPILED)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) listings load-categories
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) search worker --once
+	$(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
+
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "TEST_DATABASE_URL not set: the PostgreSQL run is skipped."; fi
+
+test-sqlite:
+	TEST_DATABASE_URL= $(BIN)/pytest --ignore=tests/e2e -q $(PYTEST_ARGS)
+
+test-postgres:
+	$(BIN)/pytest --ignore=tests/e2e -q $(PYTEST_ARGS)
+
+e2e: install
+	$(BIN)/pytest tests/e2e -q $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	@for script in bench/*.py; do [ -f "$$script" ] || continue; echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance test-results .pytest_cache .ruff_cache *.egg-info
+	find . -name '__pycache__' -type d -prune -exec rm -rf {} +
+	find . -name '*.mo' -delete

@@ -1,0 +1,1 @@
+"""Offers, buy requests, the category tree and bulk CSV import/export."""

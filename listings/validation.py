@@ -1,0 +1,397 @@
+"""Rules for offer and buy request input, shared by pages, the API and CSV import.
+
+Each function checks a whole dict at once and raises one ValidationError naming every bad field,
+so a form, an API answer and a CSV row report show the same messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+
+from listings.models import Category, Visibility
+from listings.reference import INCOTERMS, LANGUAGES, MAX_TIERS, OFFER_CURRENCIES, UNITS
+from marketplace.companies.reference import COUNTRY_CODES
+from marketplace.core import clock
+from marketplace.core.errors import ValidationError
+from marketplace.core.sanitize import clean_html
+
+OFFER_FIELDS = (
+    "sku", "title", "description", "language", "category", "attributes", "unit", "moq",
+    "currency", "price_tiers", "price_on_request", "available_quantity", "lead_time_days",
+    "incoterm", "incoterm_place", "origin_country", "valid_until",
+)  # fmt: skip
+REQUEST_FIELDS = (
+    "title", "description", "language", "category", "quantity", "unit", "target_unit_price",
+    "currency", "needed_by", "delivery_country", "delivery_city", "delivery_latitude",
+    "delivery_longitude", "visibility", "invited_company_ids",
+)  # fmt: skip
+_TRUE = {"1", "true", "yes", "y", "on", "tak"}
+_FALSE = {"0", "false", "no", "n", "off", "nie", ""}
+
+
+class _Errors(dict):
+    def add(self, field: str, message: str) -> None:
+        self.setdefault(field, []).append(message)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _int(errors: _Errors, field: str, value: Any, *, minimum: int | None = None) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        errors.add(field, _("Enter a whole number."))
+        return None
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        errors.add(field, _("Enter a whole number."))
+        return None
+    if minimum is not None and number < minimum:
+        if minimum == 1:
+            errors.add(field, _("Must be at least 1."))
+        else:
+            errors.add(field, _("Must not be negative."))
+        return None
+    if number > 2_000_000_000:
+        errors.add(field, _("The number is too large."))
+        return None
+    return number
+
+
+def _bool(errors: _Errors, field: str, value: Any) -> bool:
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    errors.add(field, _("Answer yes or no."))
+    return False
+
+
+def _date(errors: _Errors, field: str, value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            errors.add(field, _("Enter a date as YYYY-MM-DD."))
+            return None
+    if value < clock.today():
+        errors.add(field, _("The date must not be in the past."))
+        return None
+    return value
+
+
+def _category(errors: _Errors, value: Any, categories: Mapping[str, Category]) -> Category | None:
+    if isinstance(value, Category):
+        return value
+    slug = _text(value)
+    category = categories.get(slug or "")
+    if category is None:
+        errors.add("category", _("Choose a category from the list."))
+    return category
+
+
+def _currency(errors: _Errors, value: Any) -> str | None:
+    code = (_text(value) or "").upper()
+    if code not in OFFER_CURRENCIES:
+        errors.add("currency", _("Choose one of: %(codes)s.", codes=", ".join(OFFER_CURRENCIES)))
+        return None
+    return code
+
+
+def check_attributes(errors: _Errors, category: Category | None, raw: Any) -> dict:
+    """Keep the category's attributes, typed; unknown keys and bad values are field errors."""
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, Mapping):
+        errors.add("attributes", _("Attributes must be a set of name and value pairs."))
+        return {}
+    specs = {spec["key"]: spec for spec in (category.attributes if category else [])}
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        spec = specs.get(key)
+        if spec is None:
+            if category is not None:
+                errors.add(
+                    "attributes", _("%(key)s is not an attribute of this category.", key=key)
+                )
+            continue
+        kind = spec["type"]
+        if kind == "number":
+            try:
+                number = float(str(value).replace(",", "."))
+            except ValueError:
+                errors.add("attributes", _("%(key)s must be a number.", key=key))
+                continue
+            if number != number or number in (float("inf"), float("-inf")):
+                errors.add("attributes", _("%(key)s must be a number.", key=key))
+                continue
+            out[key] = int(number) if number.is_integer() else number
+        elif kind == "bool":
+            sub = _Errors()
+            out[key] = _bool(sub, key, value)
+            if sub:
+                errors.add("attributes", _("%(key)s must be yes or no.", key=key))
+        elif kind == "choice":
+            if str(value) not in spec.get("choices", []):
+                errors.add(
+                    "attributes",
+                    _("%(key)s must be one of: %(choices)s.", key=key,
+                      choices=", ".join(spec.get("choices", []))),
+                )  # fmt: skip
+                continue
+            out[key] = str(value)
+        else:
+            out[key] = str(value).strip()[:200]
+    return out
+
+
+def check_tiers(errors: _Errors, raw: Any, moq: int | None) -> list[dict]:
+    """Quantity breaks sorted ascending, the first at or below the MOQ, prices positive."""
+    if raw in (None, ""):
+        return []
+    if not isinstance(raw, list | tuple):
+        errors.add("price_tiers", _("Give price tiers as a list."))
+        return []
+    tiers: list[dict] = []
+    for index, tier in enumerate(raw):
+        if not isinstance(tier, Mapping):
+            errors.add("price_tiers", _("Tier %(n)d is malformed.", n=index + 1))
+            return []
+        sub = _Errors()
+        quantity = _int(sub, "q", tier.get("min_quantity"), minimum=1)
+        price = _int(sub, "p", tier.get("unit_price"), minimum=1)
+        if quantity is None or price is None:
+            errors.add(
+                "price_tiers",
+                _("Tier %(n)d needs a quantity of at least 1 and a positive unit price.",
+                  n=index + 1),
+            )  # fmt: skip
+            return []
+        tiers.append({"min_quantity": quantity, "unit_price": price})
+    if len(tiers) > MAX_TIERS:
+        errors.add("price_tiers", _("At most %(n)d price tiers.", n=MAX_TIERS))
+    quantities = [t["min_quantity"] for t in tiers]
+    if any(b <= a for a, b in zip(quantities, quantities[1:], strict=False)):
+        errors.add("price_tiers", _("Sort the tiers by quantity, each larger than the one before."))
+    elif tiers and moq is not None and tiers[0]["min_quantity"] > moq:
+        errors.add(
+            "price_tiers", _("The first tier must start at or below the minimum order quantity.")
+        )
+    return tiers
+
+
+def validate_offer(
+    data: Mapping[str, Any],
+    categories: Mapping[str, Category],
+    *,
+    current: Any = None,
+) -> dict[str, Any]:
+    """Normalised offer fields from data; with current (an Offer), missing fields keep its values."""
+    errors = _Errors()
+    given = {k: data[k] for k in OFFER_FIELDS if k in data}
+    out: dict[str, Any] = {}
+
+    def value_of(field: str) -> Any:
+        if field in given:
+            return given[field]
+        if current is None:
+            return None
+        if field == "category":
+            return current.category
+        if field == "price_tiers":
+            return [
+                {"min_quantity": t.min_quantity, "unit_price": t.unit_price}
+                for t in current.price_tiers
+            ]
+        return getattr(current, field)
+
+    title = _text(value_of("title"))
+    if not title:
+        errors.add("title", _("This field is required."))
+    elif len(title) > 200:
+        errors.add("title", _("At most 200 characters."))
+    out["title"] = title
+    if "sku" in given or current is None:
+        sku = _text(given.get("sku"))
+        if sku and len(sku) > 64:
+            errors.add("sku", _("At most 64 characters."))
+        out["sku"] = sku
+    if "description" in given or current is None:
+        out["description"] = clean_html(_text(given.get("description")))[:20000]
+    language = _text(value_of("language")) or "en"
+    if language not in LANGUAGES:
+        errors.add("language", _("Choose English or Polish."))
+    out["language"] = language
+    category = _category(errors, value_of("category"), categories)
+    out["category"] = category
+    if "attributes" in given or "category" in given or current is None:
+        raw_attributes = value_of("attributes")
+        if "attributes" not in given and current is not None and category is not None:
+            # a new category keeps only the old values it also defines
+            keys = {spec["key"] for spec in category.attributes}
+            raw_attributes = {k: v for k, v in (raw_attributes or {}).items() if k in keys}
+        out["attributes"] = check_attributes(errors, category, raw_attributes)
+    unit = _text(value_of("unit"))
+    if unit not in UNITS:
+        errors.add("unit", _("Choose a unit of measure from the list."))
+    out["unit"] = unit
+    moq_raw = value_of("moq")
+    moq = _int(
+        errors, "moq", 1 if moq_raw in (None, "") and current is None else moq_raw, minimum=1
+    )
+    if moq is None and "moq" not in errors:
+        errors.add("moq", _("This field is required."))
+    out["moq"] = moq
+    out["currency"] = _currency(errors, value_of("currency"))
+    out["price_on_request"] = _bool(errors, "price_on_request", value_of("price_on_request"))
+    tiers = check_tiers(errors, value_of("price_tiers"), moq)
+    if not tiers and not out["price_on_request"] and "price_tiers" not in errors:
+        errors.add("price_tiers", _("Give at least one price tier, or choose price on request."))
+    out["price_tiers"] = tiers
+    for field in ("available_quantity", "lead_time_days"):
+        out[field] = _int(errors, field, value_of(field), minimum=0)
+    incoterm = (_text(value_of("incoterm")) or "").upper() or None
+    if incoterm and incoterm not in INCOTERMS:
+        errors.add("incoterm", _("Choose an Incoterms 2020 rule such as EXW, FCA or DAP."))
+    out["incoterm"] = incoterm
+    place = _text(value_of("incoterm_place"))
+    if place and len(place) > 120:
+        errors.add("incoterm_place", _("At most 120 characters."))
+    out["incoterm_place"] = place
+    origin = (_text(value_of("origin_country")) or "").upper() or None
+    if origin and origin not in COUNTRY_CODES:
+        errors.add("origin_country", _("Choose a country (ISO code such as PL or DE)."))
+    out["origin_country"] = origin
+    if "valid_until" in given or current is None:
+        out["valid_until"] = _date(errors, "valid_until", given.get("valid_until"))
+    if errors:
+        raise ValidationError(dict(errors))
+    return out
+
+
+def validate_request(
+    data: Mapping[str, Any],
+    categories: Mapping[str, Category],
+    *,
+    current: Any = None,
+    own_company_id: int | None = None,
+    active_company_ids: set[int] | None = None,
+) -> dict[str, Any]:
+    """Normalised buy request fields; active_company_ids are the companies that may be invited."""
+    errors = _Errors()
+    given = {k: data[k] for k in REQUEST_FIELDS if k in data}
+    out: dict[str, Any] = {}
+
+    def value_of(field: str) -> Any:
+        if field in given:
+            return given[field]
+        if current is None:
+            return None
+        if field == "category":
+            return current.category
+        return getattr(current, field)
+
+    title = _text(value_of("title"))
+    if not title:
+        errors.add("title", _("This field is required."))
+    elif len(title) > 200:
+        errors.add("title", _("At most 200 characters."))
+    out["title"] = title
+    if "description" in given or current is None:
+        out["description"] = clean_html(_text(given.get("description")))[:20000]
+    language = _text(value_of("language")) or "en"
+    if language not in LANGUAGES:
+        errors.add("language", _("Choose English or Polish."))
+    out["language"] = language
+    out["category"] = _category(errors, value_of("category"), categories)
+    quantity = _int(errors, "quantity", value_of("quantity"), minimum=1)
+    if quantity is None and "quantity" not in errors:
+        errors.add("quantity", _("This field is required."))
+    out["quantity"] = quantity
+    unit = _text(value_of("unit"))
+    if unit not in UNITS:
+        errors.add("unit", _("Choose a unit of measure from the list."))
+    out["unit"] = unit
+    out["target_unit_price"] = _int(
+        errors, "target_unit_price", value_of("target_unit_price"), minimum=1
+    )
+    out["currency"] = _currency(errors, value_of("currency"))
+    if "needed_by" in given or current is None:
+        needed_by = _date(errors, "needed_by", given.get("needed_by"))
+        if needed_by is None and "needed_by" not in errors:
+            errors.add("needed_by", _("This field is required."))
+        out["needed_by"] = needed_by
+    country = (_text(value_of("delivery_country")) or "").upper()
+    if country not in COUNTRY_CODES:
+        errors.add("delivery_country", _("Choose a country (ISO code such as PL or DE)."))
+    out["delivery_country"] = country or None
+    city = _text(value_of("delivery_city"))
+    if city and len(city) > 120:
+        errors.add("delivery_city", _("At most 120 characters."))
+    out["delivery_city"] = city
+    coordinates = {}
+    for field, low, high in (("delivery_latitude", -90, 90), ("delivery_longitude", -180, 180)):
+        raw = value_of(field)
+        if raw in (None, ""):
+            coordinates[field] = None
+            continue
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            errors.add(field, _("Enter a number."))
+            continue
+        if not low <= number <= high:
+            errors.add(field, _("Must be between %(low)s and %(high)s.", low=low, high=high))
+            continue
+        coordinates[field] = number
+    if len(coordinates) == 2 and (coordinates["delivery_latitude"] is None) != (
+        coordinates["delivery_longitude"] is None
+    ):
+        errors.add("delivery_longitude", _("Give both coordinates or neither."))
+    out.update(coordinates)
+    visibility = _text(value_of("visibility")) or Visibility.PUBLIC
+    if visibility not in (Visibility.PUBLIC, Visibility.INVITED):
+        errors.add("visibility", _("Choose public or invited companies only."))
+    out["visibility"] = visibility
+    raw_ids = given.get("invited_company_ids")
+    if raw_ids is None and current is not None:
+        raw_ids = current.invited_company_ids
+    ids: list[int] = []
+    for raw in raw_ids or []:
+        try:
+            company_id = int(raw)
+        except (TypeError, ValueError):
+            errors.add("invited_company_ids", _("Company ids are whole numbers."))
+            break
+        if company_id == own_company_id:
+            continue
+        if active_company_ids is not None and company_id not in active_company_ids:
+            errors.add("invited_company_ids", _("Company %(id)s does not exist.", id=company_id))
+            continue
+        if company_id not in ids:
+            ids.append(company_id)
+    if visibility == Visibility.INVITED and not ids and "invited_company_ids" not in errors:
+        errors.add("invited_company_ids", _("Invite at least one company."))
+    out["invited_company_ids"] = ids
+    if errors:
+        raise ValidationError(dict(errors))
+    return out

@@ -1,0 +1,1 @@
+"""People, sign-in, API tokens, invitations and roles inside a company."""

@@ -1,0 +1,109 @@
+"""Users (company members and marketplace operators), API tokens and invitations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.companies.models import Company
+from marketplace.core import clock
+from marketplace.core.access import Permission, Role, role_allows
+from marketplace.core.extensions import db
+
+ROLE_VALUES = ",".join(f"'{role.value}'" for role in Role)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    job_title: Mapped[str | None] = mapped_column(sa.String(120))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    company_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str | None] = mapped_column(sa.String(20))
+    is_operator: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str] = mapped_column(sa.String(5), default="en")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Warsaw")
+    email_confirmed_at: Mapped[dt.datetime | None]
+    disabled_at: Mapped[dt.datetime | None]
+    last_login_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+
+    company: Mapped[Company | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.CheckConstraint(f"role is null or role in ({ROLE_VALUES})", name="role"),
+        sa.CheckConstraint("company_id is not null or is_operator", name="member_or_operator"),
+    )
+
+    @property
+    def is_active(self) -> bool:  # flask-login: disabled people cannot sign in
+        return self.disabled_at is None
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    def can(self, permission: Permission | str) -> bool:
+        return role_allows(self.role, Permission(permission))
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).value if self.role else ""
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Invitation(db.Model):
+    """A colleague invited by e-mail to join a company with a role."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(sa.String(254))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    accepted_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    company: Mapped[Company] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None

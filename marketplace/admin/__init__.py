@@ -1,0 +1,1 @@
+"""The operator's console: verification queue, companies, and later payments and disputes."""

@@ -1,0 +1,77 @@
+"""Operator pages: overview and the company verification queue."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.admin.access import operator_page
+from marketplace.companies import services as companies
+from marketplace.companies.models import Company, CompanyStatus, VerificationStatus
+from marketplace.core.access import get_or_404
+from marketplace.core.errors import ValidationError
+from marketplace.core.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@operator_page
+def index():
+    counts = dict(
+        db.session.execute(
+            sa.select(Company.verification_status, sa.func.count()).group_by(
+                Company.verification_status
+            )
+        ).all()
+    )
+    return render_template("admin/index.html", counts=counts, statuses=VerificationStatus)
+
+
+@bp.get("/verifications")
+@operator_page
+def verifications():
+    return render_template("admin/verifications.html", companies=companies.verification_queue())
+
+
+@bp.post("/companies/<int:company_id>/verify")
+@operator_page
+def verify(company_id: int):
+    company = get_or_404(Company, company_id)
+    approved = request.form.get("decision") == "approve"
+    try:
+        companies.decide_verification(
+            current_user, company, approved=approved, reason=request.form.get("reason", "")
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        flash(
+            _(
+                "Not saved: %(reason)s",
+                reason=" ".join(error.errors.get("reason", [error.message])),
+            ),
+            "error",
+        )
+        return redirect(url_for("admin.verifications"))
+    db.session.commit()
+    if approved:
+        flash(_("%(name)s is verified.", name=company.name), "success")
+    else:
+        flash(_("%(name)s is rejected; the company sees your reason.", name=company.name), "info")
+    return redirect(url_for("admin.verifications"))
+
+
+@bp.post("/companies/<int:company_id>/status")
+@operator_page
+def set_status(company_id: int):
+    company = get_or_404(Company, company_id)
+    status = request.form.get("status", "")
+    if status not in {s.value for s in CompanyStatus}:
+        flash(_("Choose active or suspended."), "error")
+    else:
+        companies.set_status(current_user, company, CompanyStatus(status))
+        db.session.commit()
+        flash(_("%(name)s is now %(status)s.", name=company.name, status=status), "success")
+    return redirect(request.referrer or url_for("admin.index"))

@@ -1,0 +1,191 @@
+"""create_app(): reads configuration, wires extensions, blueprints, error handlers and commands."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from flask import Flask, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from listings import api as listings_api
+from listings import cli as listings_cli
+from listings import import_views as listings_import_views
+from listings import request_views as listings_request_views
+from listings import services as listings_services
+from listings import views as listings_views
+from marketplace.accounts import api as accounts_api
+from marketplace.accounts import cli as accounts_cli
+from marketplace.accounts import views as accounts_views
+from marketplace.accounts.login import init_login
+from marketplace.admin import api as admin_api
+from marketplace.admin import trade as admin_trade
+from marketplace.admin import views as admin_views
+from marketplace.companies import api as companies_api
+from marketplace.companies import views as companies_views
+from marketplace.core import api as core_api
+from marketplace.core import jobs as core_jobs
+from marketplace.core import templating
+from marketplace.core.config import PROJECT_ROOT, load_config
+from marketplace.core.db import configure_sqlite
+from marketplace.core.errors import DomainError
+from marketplace.core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from marketplace.core.i18n import select_locale
+from marketplace.demo import cli as demo_cli
+from marketplace.orders import api as orders_api
+from marketplace.orders import cli as orders_cli
+from marketplace.orders import notify as orders_notify
+from marketplace.orders import views as orders_views
+from marketplace.payments import api as payments_api
+from marketplace.procurement import api as procurement_api
+from marketplace.procurement import approval_views as procurement_approval_views
+from marketplace.procurement import cli as procurement_cli
+from marketplace.procurement import tenders as procurement_tenders
+from marketplace.procurement import views as procurement_views
+from marketplace.site import views as site_views
+from messaging import api as messaging_api
+from messaging import contexts as messaging_contexts
+from messaging import meeting_views as messaging_meeting_views
+from messaging import views as messaging_views
+from search import api as search_api
+from search import cli as search_cli
+from search import engine as search_engine
+from search import views as search_views
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Each top-level package keeps its own Polish catalog; Flask-Babel merges them.
+TRANSLATION_DIRECTORIES = [
+    PROJECT_ROOT / package / "translations"
+    for package in ("marketplace", "listings", "messaging", "search")
+] + [
+    PROJECT_ROOT / "marketplace" / package / "translations"
+    for package in ("orders", "payments", "procurement")
+]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = load_config(config)
+    app = Flask(
+        "marketplace",
+        root_path=str(PROJECT_ROOT / "marketplace"),
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(settings)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        str(path) for path in TRANSLATION_DIRECTORIES if path.is_dir()
+    )
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = (
+        False  # checked in _protect_csrf for pages and cookie API calls
+    )
+    logging.basicConfig(level=logging.INFO)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    register_message_contexts()
+    templating.init_app(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+    init_login(login_manager)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    app.before_request(_protect_csrf)
+    core_jobs.init_app(app)
+    search_engine.init_app(app)
+
+
+def _protect_csrf() -> None:
+    if request.method in SAFE_METHODS:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not current_app.config.get("WTF_CSRF_ENABLED", True) or getattr(view, "_csrf_exempt", False):
+        return  # e.g. signed webhooks, which authenticate themselves
+    if request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith(
+        "Bearer "
+    ):
+        return  # token-authenticated API calls carry no ambient credentials
+    csrf.protect()
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(site_views.bp)
+    app.register_blueprint(accounts_views.bp)
+    app.register_blueprint(companies_views.bp)
+    app.register_blueprint(admin_views.bp)
+    app.register_blueprint(accounts_api.bp)
+    app.register_blueprint(companies_api.bp)
+    app.register_blueprint(admin_api.bp)
+    app.register_blueprint(site_views.api_bp)
+    app.register_blueprint(payments_api.bp)
+    app.register_blueprint(orders_api.bp)
+    app.register_blueprint(orders_views.bp)
+    app.register_blueprint(admin_trade.bp)
+    app.register_blueprint(messaging_views.bp)
+    app.register_blueprint(messaging_meeting_views.bp)
+    app.register_blueprint(messaging_api.bp)
+    app.register_blueprint(search_views.bp)
+    app.register_blueprint(search_api.bp)
+    app.register_blueprint(listings_views.bp)
+    app.register_blueprint(listings_request_views.bp)
+    app.register_blueprint(listings_import_views.bp)
+    app.register_blueprint(listings_api.bp)
+    app.register_blueprint(procurement_views.bp)
+    app.register_blueprint(procurement_approval_views.bp)
+    app.register_blueprint(procurement_api.bp)
+
+
+def register_message_contexts() -> None:
+    """What a thread is about, resolved by the package that owns it (messaging cannot import them)."""
+    for kind in ("offer", "buy_request"):
+        messaging_contexts.register(
+            kind, functools.partial(listings_services.context_summary, kind)
+        )
+    messaging_contexts.register("tender", procurement_tenders.context_summary)
+    messaging_contexts.register("order", orders_notify.context_summary)
+
+
+def register_error_handlers(app: Flask) -> None:
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        if wants_json():
+            return core_api.problem_from_error(error)
+        return render_template(
+            "errors.html", status=error.status, message=error.message
+        ), error.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        if wants_json():
+            return core_api.problem(400, "CSRF check failed", error.description)
+        return render_template("errors.html", status=400, message=error.description), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        if wants_json():
+            return core_api.problem(status, error.name, error.description or "")
+        return render_template("errors.html", status=status, message=error.description), status
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(accounts_cli.cli)
+    app.cli.add_command(demo_cli.seed_demo)
+    app.cli.add_command(orders_cli.cli)
+    app.cli.add_command(core_jobs.cli)
+    app.cli.add_command(listings_cli.cli)
+    app.cli.add_command(search_cli.cli)
+    app.cli.add_command(procurement_cli.cli)

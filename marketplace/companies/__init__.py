@@ -1,0 +1,1 @@
+"""Company profiles, certificates, verification by the operator and the public directory."""

@@ -1,0 +1,1 @@
+"""Shared foundations: configuration, extensions, clock, money, errors and security helpers."""

@@ -1,0 +1,106 @@
+"""Configuration read from environment variables, with embedded defaults that need only Python."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+LANGUAGES = {"en": "English", "pl": "Polski"}
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Generate the secret once and keep it in the instance folder."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def normalize_database_url(url: str) -> str:
+    """postgres:// and postgresql:// mean PostgreSQL through psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the app's settings: environment first, then embedded defaults, then overrides."""
+    overrides = dict(overrides or {})
+    env = os.environ
+    instance_path = Path(
+        overrides.pop("INSTANCE_PATH", None)
+        or env.get("INSTANCE_PATH")
+        or PROJECT_ROOT / "instance"
+    )
+    instance_path.mkdir(parents=True, exist_ok=True)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'marketplace.db'}"
+    embedded = database_url.startswith("sqlite")
+    config = {
+        "INSTANCE_PATH": str(instance_path),
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not embedded},
+        "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance_path / "uploads"),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)),
+        "MAX_IMAGE_BYTES": int(env.get("MAX_IMAGE_BYTES", 5 * 1024 * 1024)),
+        "MAX_DOCUMENT_BYTES": int(env.get("MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)),
+        "MAIL_URL": env.get("MAIL_URL", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "Marketplace <no-reply@marketplace.local>"),
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "tantivy"),
+        "ELASTICSEARCH_URL": env.get("ELASTICSEARCH_URL", ""),
+        "SEARCH_INDEX_PATH": env.get("SEARCH_INDEX_PATH") or str(instance_path / "search"),
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": LANGUAGES,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Plain http on 127.0.0.1 is the embedded default; behind TLS set it on.
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), not embedded),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), not embedded),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "AUTH_RATE_LIMIT": env.get("AUTH_RATE_LIMIT", "10 per minute"),
+        "EMAIL_TOKEN_MAX_AGE": int(env.get("EMAIL_TOKEN_MAX_AGE", 3 * 24 * 3600)),
+        "RESET_TOKEN_MAX_AGE": int(env.get("RESET_TOKEN_MAX_AGE", 3600)),
+        "INVITATION_MAX_AGE": int(env.get("INVITATION_MAX_AGE", 14 * 24 * 3600)),
+        # Escrow and orders (see marketplace/payments/services.py for the fee's rounding rule).
+        "ESCROW_FEE_BASIS_POINTS": int(env.get("ESCROW_FEE_BASIS_POINTS", 250)),
+        "ESCROW_BANK_BENEFICIARY": env.get(
+            "ESCROW_BANK_BENEFICIARY", "Marketplace Escrow Sp. z o.o."
+        ),
+        "ESCROW_BANK_IBAN": env.get("ESCROW_BANK_IBAN", "PL61 1090 1014 0000 0712 1981 2874"),
+        "ESCROW_BANK_BIC": env.get("ESCROW_BANK_BIC", "WBKPPLPP"),
+        "ORDER_AUTO_DELIVERY_DAYS": int(env.get("ORDER_AUTO_DELIVERY_DAYS", 14)),
+        "ORDER_DISPUTE_WINDOW_DAYS": int(env.get("ORDER_DISPUTE_WINDOW_DAYS", 7)),
+        "PAGE_SIZE": 20,
+        "API_MAX_PAGE_SIZE": 100,
+        "EMBEDDED": embedded,
+    }
+    config.update(overrides)
+    config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["EMBEDDED"] = config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _secret_key(Path(config["INSTANCE_PATH"]))
+    return config

@@ -1,0 +1,68 @@
+"""Glue between WTForms and service errors: a service's field errors show beside the field."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterator
+
+from flask_wtf import FlaskForm
+
+from marketplace.core.errors import DomainError, ValidationError
+from marketplace.core.extensions import db
+
+
+def apply_errors(form: FlaskForm, error: ValidationError, *, keep_existing: bool = False) -> None:
+    """Attach each field's messages to the form field; others go to the form as a whole.
+
+    With keep_existing, a field that WTForms already flagged keeps only its own message."""
+    for field_name, messages in error.errors.items():
+        name = field_name.split(".")[-1]
+        field = form._fields.get(name)
+        if field is not None and keep_existing and field.errors:
+            continue
+        if field is not None:
+            field.errors = [*list(field.errors or []), *messages]
+        else:
+            form.form_errors.extend(messages)
+    if not error.errors:
+        form.form_errors.append(error.message)
+
+
+def also_check(form: FlaskForm, check: Callable[[], object]) -> None:
+    """When WTForms already found problems, run the service's own checks too (they write
+    nothing), so the person sees every field's problem at once instead of one round at a time."""
+    try:
+        check()
+    except ValidationError as error:
+        apply_errors(form, error, keep_existing=True)
+
+
+@dataclasses.dataclass
+class Outcome:
+    ok: bool = False
+
+
+@contextlib.contextmanager
+def saved(form: FlaskForm) -> Iterator[Outcome]:
+    """Run a form's service calls as one unit: commit when they succeed; otherwise roll back and
+    show the problems on the form (field errors beside fields, others above the form).
+
+        with saved(form) as outcome:
+            quote = quotes.send_quote(...)
+        if outcome.ok:
+            flash(...)
+            return redirect(...)
+    """
+    outcome = Outcome()
+    try:
+        yield outcome
+    except ValidationError as error:
+        db.session.rollback()
+        apply_errors(form, error)
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+    else:
+        db.session.commit()
+        outcome.ok = True

@@ -1,0 +1,57 @@
+"""Outgoing e-mail: printed to the log on the embedded default, sent over SMTP when MAIL_URL is set."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import current_app
+
+log = logging.getLogger("marketplace.mail")
+
+# Messages "sent" to the log are also kept here (bounded) so a developer can read them back.
+outbox_log: list[EmailMessage] = []
+
+
+def build_message(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+def send_message(message: EmailMessage) -> None:
+    """Deliver now; raises OSError/smtplib.SMTPException so a job can retry."""
+    url = current_app.config.get("MAIL_URL") or ""
+    if not url:
+        log.info(
+            "mail to %s: %s\n%s",
+            message["To"],
+            message["Subject"],
+            message.get_content()
+            if not message.is_multipart()
+            else message.get_body(("plain",)).get_content(),
+        )
+        outbox_log.append(message)
+        del outbox_log[:-200]
+        return
+    parts = urlsplit(url)
+    options = parse_qs(parts.query)
+    port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    smtp_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
+    with smtp_class(parts.hostname or "localhost", port, timeout=10) as smtp:
+        if options.get("starttls", ["0"])[0] in {"1", "true"}:
+            smtp.starttls()
+        if parts.username:
+            smtp.login(unquote(parts.username), unquote(parts.password or ""))
+        smtp.send_message(message)
+
+
+def send_mail(to: str, subject: str, text: str, html: str | None = None) -> None:
+    send_message(build_message(to, subject, text, html))

@@ -1,0 +1,1 @@
+"""Believable demo data for `make run`: a cross-industry market of companies and their people."""

@@ -1,0 +1,1 @@
+"""Orders, their state machine, transaction documents, ratings and the supplier scorecard."""

@@ -1,0 +1,293 @@
+"""HTML pages of orders: the order form, order detail with its actions, purchases and sales."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from listings import services as listings
+from marketplace.core.access import Permission, require
+from marketplace.core.api import page_args
+from marketplace.core.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.core.extensions import db
+from marketplace.core.forms import apply_errors
+from marketplace.core.pagination import paginate
+from marketplace.orders import documents, forms, ratings, services
+from marketplace.orders.models import Order, OrderStatus
+from marketplace.payments import ledger
+from marketplace.payments.providers import BankTransfer, available
+from messaging import services as messaging
+
+bp = Blueprint("orders", __name__)
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require(current_user, Permission.BUY)
+    offer_id = request.values.get("offer_id", type=int)
+    offer = listings.public_offer(offer_id) if offer_id else None
+    if offer is None:
+        abort(404)
+    company = current_user.company
+    form = forms.OrderForm()
+    if request.method == "GET":
+        form.quantity.data = offer.moq
+        form.name.data = company.name
+        form.street.data, form.postal_code.data = company.street, company.postal_code
+        form.city.data, form.country.data = company.city, company.country
+    if form.validate_on_submit():
+        data = {
+            "lines": [{"offer_id": offer.id, "quantity": form.quantity.data}],
+            "delivery": {f: getattr(form, f).data for f in services.DELIVERY_FIELDS},
+            "requested_date": form.requested_date.data,
+            "note": form.note.data or "",
+        }
+        try:
+            order, _created = services.place_order(current_user, data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Order %(n)s placed; the seller will confirm it.", n=order.number), "success")
+            return redirect(url_for("orders.detail", order_id=order.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("orders/new.html", form=form, offer=offer), status
+
+
+def _list(role: str):
+    require(current_user, Permission.READ)
+    status = request.args.get("status") or None
+    if status and status not in set(OrderStatus):
+        status = None
+    q = request.args.get("q", "")
+    cursor, limit = page_args()
+    page = paginate(
+        services.orders_query(current_user.company_id, role=role, status=status, q=q),
+        order=Order.created_at,
+        tiebreak=Order.id,
+        cursor=cursor,
+        limit=limit,
+    )
+    return render_template(
+        "orders/list.html", page=page, role=role, status=status, q=q, statuses=list(OrderStatus),
+        label=services.status_label,
+    )  # fmt: skip
+
+
+@bp.get("/orders/purchases")
+@login_required
+def purchases():
+    return _list("buyer")
+
+
+@bp.get("/orders/sales")
+@login_required
+def sales():
+    return _list("seller")
+
+
+def _detail(order: Order, status: int = 200, **form_overrides):
+    side = order.side_of(current_user.company_id)
+    thread = messages = None
+    if order.thread_id:
+        thread = messaging.get_thread(current_user, order.thread_id)
+        messages = messaging.messages_page(thread, None, 20).items
+    figures = ledger.figures(order.escrow) if order.escrow else None
+    context = {
+        "order": order,
+        "side": side,
+        "label": services.status_label,
+        "figures": figures,
+        "bank": BankTransfer.account_details(),
+        "providers": available(),
+        "stripe_key": current_app.config.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "review": ratings.review_of(order),
+        "thread": thread,
+        "messages": messages or [],
+        "document_title": documents.title_of,
+        "ship_form": forms.ShipForm(),
+        "dispute_form": forms.DisputeForm(),
+        "payment_form": forms.PaymentForm(),
+        "reason_form": forms.ReasonForm(),
+        "review_form": forms.ReviewForm(),
+        "reply_form": forms.ReplyForm(),
+        "dispute_window_days": services.dispute_window_days(),
+    } | form_overrides
+    return render_template("orders/detail.html", **context), status
+
+
+@bp.get("/orders/<int:order_id>")
+@login_required
+def detail(order_id: int):
+    return _detail(services.get_order(current_user, order_id))
+
+
+def _act(order_id: int, action, form_name: str | None = None, form=None):
+    """Run one transition from a page's form; errors show on the page and change nothing."""
+    order = services.get_order(current_user, order_id)
+    if form is not None and not form.validate_on_submit():
+        return _detail(order, 422, **{form_name: form})
+    try:
+        message = action(order)
+    except (ValidationError, Conflict, PermissionDenied) as error:
+        db.session.rollback()
+        order = services.get_order(current_user, order_id)
+        if isinstance(error, ValidationError) and form is not None:
+            apply_errors(form, error)
+            return _detail(order, 422, **{form_name: form})
+        flash(error.message, "error")
+        return redirect(url_for("orders.detail", order_id=order_id))
+    db.session.commit()
+    if message:
+        flash(message, "success")
+    return redirect(url_for("orders.detail", order_id=order_id))
+
+
+@bp.post("/orders/<int:order_id>/confirm")
+@login_required
+def confirm(order_id: int):
+    return _act(order_id, lambda o: services.confirm(current_user, o) and _("Order confirmed."))
+
+
+@bp.post("/orders/<int:order_id>/reject")
+@login_required
+def reject(order_id: int):
+    form = forms.ReasonForm()
+    return _act(
+        order_id,
+        lambda o: services.reject(current_user, o, form.reason.data or "") and _("Order rejected."),
+        "reason_form",
+        form,
+    )
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@login_required
+def cancel(order_id: int):
+    form = forms.ReasonForm()
+    return _act(
+        order_id,
+        lambda o: services.cancel(current_user, o, form.reason.data or "") and _("Done."),
+        "reason_form",
+        form,
+    )
+
+
+@bp.post("/orders/<int:order_id>/payment")
+@login_required
+def payment(order_id: int):
+    form = forms.PaymentForm()
+    return _act(
+        order_id,
+        lambda o: (
+            services.choose_payment(current_user, o, form.provider.data)
+            and _("Payment details are below.")
+        ),
+        "payment_form",
+        form,
+    )
+
+
+@bp.post("/orders/<int:order_id>/ship")
+@login_required
+def ship(order_id: int):
+    form = forms.ShipForm()
+    return _act(
+        order_id,
+        lambda o: (
+            services.ship(current_user, o, form.carrier.data, form.tracking_number.data)
+            and _("Marked as shipped.")
+        ),
+        "ship_form",
+        form,
+    )
+
+
+@bp.post("/orders/<int:order_id>/deliver")
+@login_required
+def deliver(order_id: int):
+    return _act(
+        order_id,
+        lambda o: (
+            services.deliver(current_user, o)
+            and _("Delivery confirmed; the payment is released to the seller.")
+        ),
+    )
+
+
+@bp.post("/orders/<int:order_id>/dispute")
+@login_required
+def dispute(order_id: int):
+    form = forms.DisputeForm()
+    return _act(
+        order_id,
+        lambda o: (
+            services.open_dispute(current_user, o, form.reason.data)
+            and _("Dispute opened; the operator will decide.")
+        ),
+        "dispute_form",
+        form,
+    )
+
+
+@bp.post("/orders/<int:order_id>/review")
+@login_required
+def review(order_id: int):
+    form = forms.ReviewForm()
+
+    def run(order: Order) -> str:
+        data = {f: int(getattr(form, f).data) for f in ratings.RATED_FIELDS}
+        ratings.leave_review(current_user, order, data | {"comment": form.comment.data or ""})
+        return _("Thank you for rating the supplier.")
+
+    return _act(order_id, run, "review_form", form)
+
+
+@bp.post("/orders/<int:order_id>/review/reply")
+@login_required
+def reply(order_id: int):
+    form = forms.ReplyForm()
+    return _act(
+        order_id,
+        lambda o: ratings.reply(current_user, o, form.reply.data) and _("Reply posted."),
+        "reply_form",
+        form,
+    )
+
+
+@bp.get("/orders/<int:order_id>/documents/<kind>")
+@login_required
+def document(order_id: int, kind: str):
+    order = services.get_order(current_user, order_id)
+    issued = documents.get_document(order, kind)
+    filename = issued.number.replace("/", "-") + ".pdf"
+    return Response(
+        documents.render_pdf(order, issued),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@bp.get("/companies/<int:company_id>/scorecard")
+def scorecard(company_id: int):
+    """Fragment for the company profile: the scorecard and the latest ratings."""
+    return render_template(
+        "orders/scorecard.html",
+        card=ratings.compute_scorecard(
+            company_id, ratings.median_first_response_minutes(company_id)
+        ),
+        reviews=ratings.reviews_of(company_id, limit=5),
+    )

@@ -1,0 +1,1 @@
+"""Escrow ledger, payment providers and their webhooks."""

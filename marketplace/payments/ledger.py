@@ -1,0 +1,210 @@
+"""The double-entry journal: posting balanced transactions, reading balances, and checking it all.
+
+Sign convention: an entry's amount is positive when money flows into the account. Escrow and
+seller-payable accounts therefore hold non-negative balances; the outside-world accounts go
+negative by what came in from the world and back up by what was paid out to it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from marketplace.core.errors import Conflict
+from marketplace.core.extensions import db
+from marketplace.core.money import Money
+from marketplace.payments.models import (
+    AccountKind,
+    EntryKind,
+    EscrowAccount,
+    JournalEntry,
+    JournalTransaction,
+    LedgerAccount,
+)
+
+
+def account(
+    kind: AccountKind,
+    key: str,
+    currency: str,
+    *,
+    company_id: int | None = None,
+    escrow_id: int | None = None,
+) -> LedgerAccount:
+    """The ledger account with this key and currency, created on first use."""
+    found = db.session.execute(
+        sa.select(LedgerAccount).where(LedgerAccount.key == key, LedgerAccount.currency == currency)
+    ).scalar_one_or_none()
+    if found is None:
+        found = LedgerAccount(
+            kind=kind, key=key, currency=currency, company_id=company_id, escrow_id=escrow_id
+        )
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def escrow_account(escrow: EscrowAccount) -> LedgerAccount:
+    return account(AccountKind.ESCROW, f"escrow:{escrow.id}", escrow.currency, escrow_id=escrow.id)
+
+
+def seller_payable(company_id: int, currency: str) -> LedgerAccount:
+    return account(
+        AccountKind.SELLER_PAYABLE, f"payable:{company_id}", currency, company_id=company_id
+    )
+
+
+def platform_fee(currency: str) -> LedgerAccount:
+    return account(AccountKind.PLATFORM_FEE, "platform:fee", currency)
+
+
+def outside(provider: str, currency: str) -> LedgerAccount:
+    return account(AccountKind.OUTSIDE, f"outside:{provider}", currency)
+
+
+def post(
+    kind: EntryKind,
+    currency: str,
+    lines: Iterable[tuple[LedgerAccount, int]],
+    *,
+    escrow: EscrowAccount | None = None,
+    memo: str = "",
+    actor_id: int | None = None,
+) -> JournalTransaction:
+    """Write one balanced transaction; refuses anything that does not sum to zero."""
+    lines = [(acc, amount) for acc, amount in lines if amount]
+    if sum(amount for _acc, amount in lines) != 0:
+        raise Conflict("A journal transaction must sum to zero.")
+    if any(acc.currency != currency for acc, _amount in lines):
+        raise Conflict("A journal transaction is in one currency.")
+    txn = JournalTransaction(
+        kind=kind,
+        currency=currency,
+        escrow_id=escrow.id if escrow else None,
+        memo=memo[:200],
+        actor_id=actor_id,
+    )
+    txn.entries = [JournalEntry(account_id=acc.id, amount=amount) for acc, amount in lines]
+    db.session.add(txn)
+    db.session.flush()
+    return txn
+
+
+def balance(acc: LedgerAccount) -> Money:
+    total = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(JournalEntry.amount), 0)).where(
+            JournalEntry.account_id == acc.id
+        )
+    ).scalar_one()
+    return Money(int(total), acc.currency)
+
+
+@dataclass(frozen=True)
+class EscrowFigures:
+    """Where the money of one escrow stands, recomputed from its journal transactions."""
+
+    funded: Money
+    released: Money  # reached the seller's payable account (net of the fee)
+    refunded: Money
+    fee: Money
+
+    @property
+    def held(self) -> Money:
+        return self.funded - self.released - self.refunded - self.fee
+
+    def to_json(self) -> dict:
+        return {
+            "funded": self.funded.to_json(),
+            "held": self.held.to_json(),
+            "released": self.released.to_json(),
+            "refunded": self.refunded.to_json(),
+            "fee": self.fee.to_json(),
+        }
+
+
+def figures(escrow: EscrowAccount) -> EscrowFigures:
+    rows = db.session.execute(
+        sa.select(JournalTransaction.kind, LedgerAccount.kind, sa.func.sum(JournalEntry.amount))
+        .join(JournalEntry.transaction)
+        .join(JournalEntry.account)
+        .where(JournalTransaction.escrow_id == escrow.id)
+        .group_by(JournalTransaction.kind, LedgerAccount.kind)
+    ).all()
+    sums: dict[tuple[str, str], int] = {(t, a): int(s or 0) for t, a, s in rows}
+    cur = escrow.currency
+    return EscrowFigures(
+        funded=Money(sums.get((EntryKind.FUND, AccountKind.ESCROW), 0), cur),
+        released=Money(sums.get((EntryKind.RELEASE, AccountKind.SELLER_PAYABLE), 0), cur),
+        refunded=Money(-sums.get((EntryKind.REFUND, AccountKind.ESCROW), 0), cur),
+        fee=Money(sums.get((EntryKind.RELEASE, AccountKind.PLATFORM_FEE), 0), cur),
+    )
+
+
+def check() -> list[str]:
+    """Recompute everything from the journal and name every broken invariant."""
+    problems: list[str] = []
+    accounts = {a.id: a for a in db.session.execute(sa.select(LedgerAccount)).scalars()}
+    entries = db.session.execute(
+        sa.select(
+            JournalEntry.transaction_id,
+            JournalEntry.account_id,
+            JournalEntry.amount,
+            JournalTransaction.kind,
+            JournalTransaction.currency,
+            JournalTransaction.escrow_id,
+        )
+        .join(JournalEntry.transaction)
+        .order_by(JournalEntry.transaction_id, JournalEntry.id)
+    ).all()
+    txn_sums: dict[int, int] = defaultdict(int)
+    running: dict[int, int] = defaultdict(int)
+    negative_reported: set[int] = set()
+    per_escrow: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    last_txn = None
+
+    def close_txn(txn_id: int | None) -> None:
+        if txn_id is None:
+            return
+        if txn_sums[txn_id] != 0:
+            problems.append(f"transaction {txn_id} sums to {txn_sums[txn_id]}, not zero")
+        for acc_id, value in running.items():
+            acc = accounts[acc_id]
+            if (
+                acc.kind in (AccountKind.ESCROW, AccountKind.SELLER_PAYABLE)
+                and value < 0
+                and acc_id not in negative_reported
+            ):
+                negative_reported.add(acc_id)
+                problems.append(f"account {acc.key} {acc.currency} went negative ({value})")
+
+    for txn_id, acc_id, amount, kind, currency, escrow_id in entries:
+        if txn_id != last_txn:
+            close_txn(last_txn)
+            last_txn = txn_id
+        acc = accounts[acc_id]
+        txn_sums[txn_id] += amount
+        running[acc_id] += amount
+        if acc.currency != currency:
+            problems.append(f"transaction {txn_id} mixes currencies")
+        if escrow_id is not None:
+            bucket = per_escrow[escrow_id]
+            if kind == EntryKind.FUND and acc.kind == AccountKind.ESCROW:
+                bucket["funded"] += amount
+            elif kind == EntryKind.REFUND and acc.kind == AccountKind.ESCROW:
+                bucket["refunded"] -= amount
+            elif kind == EntryKind.RELEASE and acc.kind == AccountKind.SELLER_PAYABLE:
+                bucket["released"] += amount
+            elif kind == EntryKind.RELEASE and acc.kind == AccountKind.PLATFORM_FEE:
+                bucket["fee"] += amount
+    close_txn(last_txn)
+
+    for escrow_id, b in sorted(per_escrow.items()):
+        out = b["released"] + b["refunded"] + b["fee"]
+        if out > b["funded"]:
+            problems.append(
+                f"escrow {escrow_id}: released + refunded + fee ({out}) exceed funded ({b['funded']})"
+            )
+    return problems

@@ -1,0 +1,160 @@
+"""Payment providers behind one small interface: bank transfer (embedded default) and Stripe."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+import stripe
+from flask import current_app
+from flask_babel import gettext as _
+
+from marketplace.core import clock
+from marketplace.core.errors import Conflict
+from marketplace.core.money import Money
+from marketplace.payments.models import (
+    EscrowAccount,
+    PayoutInstruction,
+    PayoutKind,
+    Provider,
+    StripeMode,
+)
+
+# Stripe holds an uncaptured card authorisation for 7 days; we keep a day of margin.
+STRIPE_AUTHORISATION_DAYS = 6
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def start(self, escrow: EscrowAccount, expected_delivery: dt.date | None) -> None:
+        """Prepare the buyer's payment (instructions, a PaymentIntent...)."""
+
+    def settle(
+        self, escrow: EscrowAccount, release_gross: Money, refund: Money, payouts: list
+    ) -> None:
+        """Move the money of a release/refund; mark the payouts it executed right away."""
+
+
+class BankTransfer:
+    """The buyer wires the amount with the payment reference; the operator records what arrived
+    and later executes the payout instructions by hand."""
+
+    name = Provider.BANK_TRANSFER
+
+    def start(self, escrow: EscrowAccount, expected_delivery: dt.date | None) -> None:
+        return None
+
+    def settle(
+        self, escrow: EscrowAccount, release_gross: Money, refund: Money, payouts: list
+    ) -> None:
+        return None  # payout instructions wait for the operator
+
+    @staticmethod
+    def account_details() -> dict[str, str]:
+        cfg = current_app.config
+        return {
+            "beneficiary": cfg.get("ESCROW_BANK_BENEFICIARY", "Marketplace Escrow Sp. z o.o."),
+            "iban": cfg.get("ESCROW_BANK_IBAN", "PL61 1090 1014 0000 0712 1981 2874"),
+            "bic": cfg.get("ESCROW_BANK_BIC", "WBKPPLPP"),
+        }
+
+
+def _stripe_options(key: str) -> dict:
+    return {"api_key": current_app.config.get("STRIPE_SECRET_KEY") or None, "idempotency_key": key}
+
+
+class StripeProvider:
+    """Card payments through a PaymentIntent.
+
+    Mode: when the delivery is expected within Stripe's authorisation window we only authorise
+    and capture on release (a refund is then simply never captured); otherwise we capture now
+    and pay the seller's connected account with a Transfer on release. Every call that moves
+    money carries an idempotency key derived from the escrow, so a retry cannot move it twice.
+    """
+
+    name = Provider.STRIPE
+
+    def start(self, escrow: EscrowAccount, expected_delivery: dt.date | None) -> None:
+        window_end = clock.today() + dt.timedelta(days=STRIPE_AUTHORISATION_DAYS)
+        fits = expected_delivery is not None and expected_delivery <= window_end
+        escrow.stripe_mode = (
+            StripeMode.CAPTURE_ON_RELEASE if fits else StripeMode.TRANSFER_ON_RELEASE
+        )
+        try:
+            intent = stripe.PaymentIntent.create(
+                amount=escrow.amount_due,
+                currency=escrow.currency.lower(),
+                capture_method="manual" if fits else "automatic",
+                payment_method_types=["card"],
+                metadata={"escrow_id": str(escrow.id), "reference": escrow.payment_reference},
+                **_stripe_options(f"escrow-{escrow.id}-intent"),
+            )
+        except stripe.StripeError as exc:
+            raise Conflict(_("The card payment could not be started: %(e)s", e=exc)) from exc
+        escrow.stripe_payment_intent = intent["id"]
+        escrow.stripe_client_secret = intent["client_secret"]
+
+    def settle(
+        self, escrow: EscrowAccount, release_gross: Money, refund: Money, payouts: list
+    ) -> None:
+        intent = escrow.stripe_payment_intent
+        try:
+            if escrow.stripe_mode == StripeMode.CAPTURE_ON_RELEASE:
+                if release_gross.amount > 0:
+                    stripe.PaymentIntent.capture(
+                        intent,
+                        amount_to_capture=release_gross.amount,
+                        **_stripe_options(f"escrow-{escrow.id}-capture"),
+                    )
+                else:
+                    stripe.PaymentIntent.cancel(
+                        intent, **_stripe_options(f"escrow-{escrow.id}-cancel")
+                    )
+            elif refund.amount > 0:
+                result = stripe.Refund.create(
+                    payment_intent=intent,
+                    amount=refund.amount,
+                    **_stripe_options(f"escrow-{escrow.id}-refund"),
+                )
+                _executed(payouts, PayoutKind.REFUND, result["id"])
+            if escrow.stripe_mode == StripeMode.CAPTURE_ON_RELEASE and refund.amount > 0:
+                _executed(payouts, PayoutKind.REFUND, intent)  # never captured = given back
+            seller = next((p for p in payouts if p.kind == PayoutKind.SELLER), None)
+            if seller is not None and escrow.seller_stripe_account:
+                transfer = stripe.Transfer.create(
+                    amount=seller.amount,
+                    currency=escrow.currency.lower(),
+                    destination=escrow.seller_stripe_account,
+                    transfer_group=escrow.payment_reference,
+                    **_stripe_options(f"escrow-{escrow.id}-transfer"),
+                )
+                _executed(payouts, PayoutKind.SELLER, transfer["id"])
+        except stripe.StripeError as exc:
+            raise Conflict(_("Stripe refused the money movement: %(e)s", e=exc)) from exc
+
+
+def _executed(payouts: list[PayoutInstruction], kind: str, external_id: str) -> None:
+    for payout in payouts:
+        if payout.kind == kind and payout.status == "pending":
+            payout.status = "executed"
+            payout.external_id = external_id
+            payout.executed_at = clock.now()
+
+
+PROVIDERS: dict[str, PaymentProvider] = {
+    Provider.BANK_TRANSFER: BankTransfer(),
+    Provider.STRIPE: StripeProvider(),
+}
+
+
+def get_provider(name: str) -> PaymentProvider:
+    return PROVIDERS[name]
+
+
+def available() -> list[str]:
+    """Bank transfer always; Stripe once a secret key is configured."""
+    names = [Provider.BANK_TRANSFER.value]
+    if current_app.config.get("STRIPE_SECRET_KEY"):
+        names.append(Provider.STRIPE.value)
+    return names

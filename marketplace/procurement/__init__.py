@@ -1,0 +1,1 @@
+"""Procurement: quotes and counter-offers, sealed tenders, reverse auctions and purchase approvals."""

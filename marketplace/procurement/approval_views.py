@@ -1,0 +1,90 @@
+"""Approval pages: requisitions waiting for a colleague's decision, and buyers' spending limits."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace.accounts.models import User
+from marketplace.core.access import Permission, require
+from marketplace.core.errors import DomainError, ValidationError
+from marketplace.core.extensions import db
+from marketplace.core.forms import apply_errors
+from marketplace.core.money import Money
+from marketplace.procurement import approvals, decisions, forms
+
+bp = Blueprint("procurement_approvals", __name__, url_prefix="/procurement")
+
+
+def _members() -> list[tuple[int, str]]:
+    return [
+        (u.id, u.full_name)
+        for u in db.session.execute(
+            sa.select(User)
+            .where(User.company_id == current_user.company_id)
+            .order_by(User.full_name)
+        ).scalars()
+    ]
+
+
+@bp.get("/approvals")
+@login_required
+def page(limit_form: forms.LimitForm | None = None, status: int = 200):
+    require(current_user, Permission.READ)
+    company_id = current_user.company_id
+    if limit_form is None:
+        limit_form = forms.LimitForm(formdata=None)
+    limit_form.user_id.choices = _members()
+    return render_template(
+        "procurement/approvals.html",
+        pending=approvals.requisitions(company_id, "pending"),
+        decided=[r for r in approvals.requisitions(company_id) if r.status != "pending"][:50],
+        limits=approvals.limits(company_id),
+        limit_form=limit_form,
+        decision_form=forms.DecisionForm(formdata=None),
+        may_manage=current_user.can(Permission.MANAGE_MEMBERS),
+    ), status
+
+
+@bp.post("/approvals/<int:requisition_id>/<any(approve, reject):decision>")
+@login_required
+def decide(requisition_id: int, decision: str):
+    requisition = approvals.get_requisition(current_user, requisition_id)
+    comment = forms.DecisionForm().comment.data or ""
+    action = decisions.approve if decision == "approve" else decisions.reject
+    message = _("Approved.") if decision == "approve" else _("Rejected.")
+    try:
+        action(current_user, requisition, comment)
+        db.session.commit()
+        flash(message, "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return redirect(url_for("procurement_approvals.page"))
+
+
+@bp.post("/limits")
+@login_required
+def set_limit():
+    form = forms.LimitForm()
+    form.user_id.choices = _members()
+    if form.validate_on_submit():
+        try:
+            amount = None
+            if form.amount.data is not None:
+                amount_minor = forms.minor(
+                    form.amount.data, form.currency.data, "amount", errors := {}
+                )
+                if errors:
+                    raise ValidationError(errors)
+                amount = Money(amount_minor, form.currency.data)
+            approvals.set_limit(current_user, form.user_id.data, amount)
+            db.session.commit()
+            flash(_("The spending limit is saved."), "success")
+            return redirect(url_for("procurement_approvals.page"))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+    return page(limit_form=form, status=422)

@@ -1,0 +1,197 @@
+"""HTML forms for quotes, tenders, bids, awards and approvals; prices are typed in major units."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from listings.reference import INCOTERMS
+from marketplace.core import clock
+from marketplace.core.errors import ValidationError
+from marketplace.core.money import CURRENCIES, Money, MoneyError
+
+
+def minor(value: Decimal | None, currency: str, field: str, errors: dict) -> int | None:
+    """A typed major-unit amount as minor units; a message on the field when it does not fit."""
+    if value is None:
+        return None
+    try:
+        return Money.parse(value, currency).amount
+    except MoneyError:
+        errors[field] = [str(_l("Give an amount with at most two decimal places."))]
+        return None
+
+
+def lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class QuoteForm(FlaskForm):
+    unit_price = DecimalField(_l("Unit price"), places=2, validators=[Optional()])
+    quantity = IntegerField(_l("Quantity"), validators=[Optional(), NumberRange(min=1)])
+    lead_time_days = IntegerField(
+        _l("Lead time (days)"), validators=[Optional(), NumberRange(min=0)]
+    )
+    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    incoterm = SelectField(_l("Incoterms"), choices=[("", "—"), *[(k, k) for k in INCOTERMS]],
+                           validators=[Optional()])  # fmt: skip
+    shipping_cost = DecimalField(
+        _l("Shipping cost (whole delivery)"), places=2, validators=[Optional()]
+    )
+    payment_terms = StringField(_l("Payment terms"), validators=[Optional(), Length(max=200)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
+    attachments = MultipleFileField(_l("Attachments (PDF, images, office files; at most 3)"))
+
+    def to_data(self, currency: str) -> dict[str, Any]:
+        errors: dict[str, list[str]] = {}
+        data: dict[str, Any] = {
+            "unit_price": minor(self.unit_price.data, currency, "unit_price", errors),
+            "quantity": self.quantity.data,
+            "lead_time_days": self.lead_time_days.data,
+            "valid_until": self.valid_until.data,
+            "incoterm": self.incoterm.data or None,
+            "shipping_cost": minor(self.shipping_cost.data, currency, "shipping_cost", errors),
+            "payment_terms": self.payment_terms.data,
+            "note": self.note.data,
+        }
+        if errors:
+            raise ValidationError(errors)
+        return {k: v for k, v in data.items() if v is not None}
+
+    def files(self) -> list[tuple[Any, str]]:
+        return [(f.stream, f.filename) for f in self.attachments.data or [] if f and f.filename]
+
+
+class TenderForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[("sealed", _l("Sealed tender")),
+                                            ("reverse_auction", _l("Reverse auction"))])  # fmt: skip
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    quantity = IntegerField(_l("Quantity"), validators=[InputRequired(), NumberRange(min=1)])
+    unit = StringField(_l("Unit"), default="pcs", validators=[InputRequired(), Length(max=20)])
+    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="EUR")
+    required_documents = TextAreaField(
+        _l("Required documents (one per line)"), validators=[Optional()]
+    )
+    opens_at = DateTimeLocalField(_l("Opens at (UTC)"), validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("Closes at (UTC)"), validators=[Optional()])
+    invited_only = BooleanField(_l("Only invited suppliers may take part"), default=True)
+    invited_company_ids = SelectMultipleField(_l("Invited suppliers"), coerce=int, choices=[])
+    weight_price = IntegerField(_l("Weight: price"), default=100, validators=[Optional()])
+    weight_lead_time = IntegerField(_l("Weight: lead time"), default=0, validators=[Optional()])
+    weight_rating = IntegerField(_l("Weight: supplier rating"), default=0, validators=[Optional()])
+    custom1_name = StringField(_l("Custom criterion 1"), validators=[Optional(), Length(max=80)])
+    custom1_weight = IntegerField(_l("Weight"), validators=[Optional()])
+    custom2_name = StringField(_l("Custom criterion 2"), validators=[Optional(), Length(max=80)])
+    custom2_weight = IntegerField(_l("Weight"), validators=[Optional()])
+    starting_price = DecimalField(_l("Starting unit price"), places=2, validators=[Optional()])
+    decrement_amount = DecimalField(
+        _l("Minimum decrement (amount)"), places=2, validators=[Optional()]
+    )
+    decrement_percent = DecimalField(_l("Minimum decrement (%)"), places=2, validators=[Optional()])
+    extension_minutes = IntegerField(_l("Anti-sniping extension (minutes)"), default=2,
+                                     validators=[Optional()])  # fmt: skip
+    show_best_price = BooleanField(_l("Show bidders the best price"))
+
+    def to_data(self) -> dict[str, Any]:
+        errors: dict[str, list[str]] = {}
+        currency = self.currency.data
+        data: dict[str, Any] = {
+            "kind": self.kind.data,
+            "title": self.title.data,
+            "description": self.description.data or "",
+            "quantity": self.quantity.data,
+            "unit": self.unit.data,
+            "currency": currency,
+            "required_documents": lines(self.required_documents.data),
+            "closes_at": self.closes_at.data.replace(tzinfo=clock.UTC)
+            if self.closes_at.data
+            else None,
+            "invited_only": self.invited_only.data,
+            "invited_company_ids": list(self.invited_company_ids.data or []),
+        }
+        if self.opens_at.data:
+            data["opens_at"] = self.opens_at.data.replace(tzinfo=clock.UTC)
+        if self.kind.data == "reverse_auction":
+            data["starting_price"] = minor(
+                self.starting_price.data, currency, "starting_price", errors
+            )
+            data["decrement_amount"] = minor(
+                self.decrement_amount.data, currency, "decrement_amount", errors
+            )
+            if self.decrement_percent.data is not None:
+                data["decrement_bp"] = int(self.decrement_percent.data * 100)
+            data["extension_minutes"] = self.extension_minutes.data
+            data["show_best_price"] = self.show_best_price.data
+        else:
+            data["weight_price"] = self.weight_price.data or 0
+            data["weight_lead_time"] = self.weight_lead_time.data or 0
+            data["weight_rating"] = self.weight_rating.data or 0
+            data["custom_criteria"] = [
+                {"name": name.data.strip(), "weight": weight.data}
+                for name, weight in (
+                    (self.custom1_name, self.custom1_weight),
+                    (self.custom2_name, self.custom2_weight),
+                )  # fmt: skip
+                if (name.data or "").strip() or weight.data
+            ]
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+
+class SealedBidForm(FlaskForm):
+    unit_price = DecimalField(_l("Unit price"), places=2, validators=[InputRequired()])
+    lead_time_days = IntegerField(
+        _l("Lead time (days)"), validators=[InputRequired(), NumberRange(min=0)]
+    )
+    documents = TextAreaField(_l("Documents you provide (one per line)"), validators=[Optional()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
+
+    def to_data(self, currency: str) -> dict[str, Any]:
+        errors: dict[str, list[str]] = {}
+        data = {
+            "unit_price": minor(self.unit_price.data, currency, "unit_price", errors),
+            "lead_time_days": self.lead_time_days.data,
+            "documents": lines(self.documents.data),
+            "note": self.note.data or "",
+        }
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+
+class AuctionBidForm(FlaskForm):
+    unit_price = DecimalField(_l("Your new unit price"), places=2, validators=[InputRequired()])
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(min=3, max=2000)])
+
+
+class DecisionForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+
+
+class LimitForm(FlaskForm):
+    user_id = SelectField(_l("Buyer"), coerce=int, choices=[])
+    amount = DecimalField(
+        _l("Limit per purchase (empty: no limit)"), places=2, validators=[Optional()]
+    )
+    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="EUR")

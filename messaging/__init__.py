@@ -1,0 +1,1 @@
+"""Threads, messages, meetings and notifications between companies."""

@@ -1,0 +1,316 @@
+"""Notifications per person: the in-app list and e-mail (immediately, daily digest or never), sent by jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+import sqlalchemy as sa
+from babel.dates import format_datetime
+from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from marketplace.accounts.models import User
+from marketplace.core import clock, jobs, mail
+from marketplace.core.access import Permission, Role, role_allows
+from marketplace.core.errors import ValidationError
+from marketplace.core.extensions import db
+from messaging import ics
+from messaging.models import EmailMode, Meeting, MessagingSettings, Notification, Thread
+
+EMAIL_JOB = "messaging.email_notification"
+DIGEST_JOB = "messaging.digest"
+DIGEST_HOUR = 7  # local time of the person
+
+TEXTS = {
+    "new_thread": _l("%(author)s (%(company)s) started a conversation: %(subject)s"),
+    "new_message": _l("New message from %(author)s (%(company)s) in “%(subject)s”"),
+    "system_message": _l("Update in “%(subject)s”"),
+    "meeting_proposed": _l("%(company)s proposes a meeting: %(title)s"),
+    "meeting_accepted": _l("Meeting confirmed: %(title)s, %(when)s"),
+    "meeting_declined": _l("%(company)s declined the meeting: %(title)s"),
+    "meeting_cancelled": _l("Meeting cancelled: %(title)s"),
+    "meeting_reminder": _l("Reminder: %(title)s starts %(when)s"),
+}
+EMAIL_MODES = {
+    EmailMode.IMMEDIATELY: _l("Immediately"),
+    EmailMode.DIGEST: _l("Once a day (digest)"),
+    EmailMode.NEVER: _l("Never"),
+}
+# Invitations whose e-mail carries an .ics file, and the iCalendar method it uses.
+ICS_METHODS = {"meeting_accepted": "REQUEST", "meeting_cancelled": "CANCEL"}
+
+
+# --- settings --------------------------------------------------------------
+
+
+def settings_for(user: Any) -> MessagingSettings:
+    settings = db.session.get(MessagingSettings, user.id)
+    if settings is None:
+        settings = MessagingSettings(user_id=user.id, email_mode=EmailMode.IMMEDIATELY)
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def set_email_mode(user: Any, mode: str) -> MessagingSettings:
+    if mode not in {m.value for m in EmailMode}:
+        raise ValidationError({"email_mode": [_("Choose immediately, digest or never.")]})
+    settings = settings_for(user)
+    settings.email_mode = mode
+    db.session.flush()
+    return settings
+
+
+def _email_mode(user_id: int) -> str:
+    settings = db.session.get(MessagingSettings, user_id)
+    return settings.email_mode if settings else EmailMode.IMMEDIATELY
+
+
+# --- creating --------------------------------------------------------------
+
+
+def recipients(company_ids: list[int], exclude_user_id: int | None = None) -> list[User]:
+    """People of these companies whose role lets them take part in conversations."""
+    roles = [role.value for role in Role if role_allows(role.value, Permission.MESSAGE)]
+    stmt = sa.select(User).where(
+        User.company_id.in_(company_ids), User.disabled_at.is_(None), User.role.in_(roles)
+    )
+    if exclude_user_id is not None:
+        stmt = stmt.where(User.id != exclude_user_id)
+    return list(db.session.execute(stmt.order_by(User.id)).scalars())
+
+
+def notify_users(
+    users: list[User],
+    kind: str,
+    *,
+    thread: Thread | None = None,
+    meeting: Meeting | None = None,
+    data: dict[str, Any] | None = None,
+    email: bool = True,
+) -> list[Notification]:
+    created = []
+    for user in users:
+        notification = Notification(
+            user_id=user.id,
+            kind=kind,
+            thread_id=thread.id if thread else None,
+            meeting_id=meeting.id if meeting else None,
+            data=dict(data or {}),
+        )
+        db.session.add(notification)
+        created.append(notification)
+    db.session.flush()
+    if email:
+        for notification, user in zip(created, users, strict=True):
+            _schedule_email(notification, user)
+    return created
+
+
+def notify_companies(
+    company_ids: list[int],
+    kind: str,
+    *,
+    thread: Thread | None = None,
+    meeting: Meeting | None = None,
+    exclude_user_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> list[Notification]:
+    return notify_users(
+        recipients(company_ids, exclude_user_id), kind, thread=thread, meeting=meeting, data=data
+    )
+
+
+def _next_digest_time(user: User) -> dt.datetime:
+    try:
+        zone = zoneinfo.ZoneInfo(user.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    local = clock.now().astimezone(zone)
+    moment = local.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    if moment <= local:
+        moment += dt.timedelta(days=1)
+    return moment.astimezone(dt.UTC)
+
+
+def _schedule_email(notification: Notification, user: User) -> None:
+    mode = _email_mode(user.id)
+    if mode == EmailMode.NEVER:
+        return
+    if mode == EmailMode.DIGEST and notification.kind != "meeting_reminder":
+        run_at = _next_digest_time(user)
+        jobs.enqueue(
+            DIGEST_JOB,
+            {"user_id": user.id},
+            run_at=run_at,
+            key=f"digest:{user.id}:{run_at.isoformat()}",
+        )
+        return
+    jobs.enqueue(EMAIL_JOB, {"notification_id": notification.id})
+
+
+# --- reading ---------------------------------------------------------------
+
+
+def describe(notification: Notification) -> str:
+    """The notification's sentence in the current language."""
+    params = dict(notification.data or {})
+    params.setdefault("subject", notification.thread.subject if notification.thread else "")
+    params.setdefault("author", "")
+    params.setdefault("company", "")
+    params.setdefault("title", "")
+    params.setdefault("when", "")
+    if params.get("starts_at") and not params["when"]:
+        params["when"] = _when(params["starts_at"], notification.user)
+    template = TEXTS.get(notification.kind)
+    if template is None:
+        return notification.kind
+    return str(template) % params
+
+
+def _when(iso: str, user: User) -> str:
+    """A meeting's start in the reader's time zone and language."""
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+        zone = zoneinfo.ZoneInfo(user.timezone or "UTC")
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return iso
+    text = format_datetime(moment, "medium", tzinfo=zone, locale=str(get_locale() or "en"))
+    return f"{text} ({zone.key})"
+
+
+def link(notification: Notification) -> str:
+    if notification.meeting_id and notification.thread_id:
+        return url_for("messaging.thread", thread_id=notification.thread_id, _anchor="meetings")
+    if notification.thread_id:
+        return url_for("messaging.thread", thread_id=notification.thread_id)
+    return url_for("messaging.notifications")
+
+
+def list_for(user: Any, limit: int = 50) -> list[Notification]:
+    return list(
+        db.session.execute(
+            sa.select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def unread_count(user: Any) -> int:
+    return db.session.execute(
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ).scalar_one()
+
+
+def mark_all_read(user: Any) -> None:
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- e-mail jobs -----------------------------------------------------------
+
+
+def _public_context():
+    """Mail is rendered in a job, outside any request: links point at PUBLIC_URL."""
+    base = current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return current_app.test_request_context("/")
+    return current_app.test_request_context("/", base_url=base)
+
+
+def _mark_emailed(ids: list[int]) -> None:
+    """A single write, first in its transaction (SQLite then waits for the lock, never fails)."""
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id.in_(ids))
+        .values(emailed_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _render(template: str, **context: Any) -> str:
+    """Render mail without the page context processors: a job has no signed-in person."""
+    return current_app.jinja_env.get_template(template).render(**context)
+
+
+@jobs.handler(EMAIL_JOB)
+def send_notification_email(payload: dict) -> None:
+    notification = db.session.get(Notification, payload["notification_id"])
+    if notification is None or notification.emailed_at is not None:
+        return
+    user = notification.user
+    if user.disabled_at is not None or _email_mode(user.id) == EmailMode.NEVER:
+        return
+    with _public_context(), force_locale(user.locale or "en"):
+        subject = describe(notification)
+        text = _render(
+            "messaging/mail/notification.txt",
+            user=user,
+            sentence=subject,
+            url=url_for(
+                "messaging.notification_open", notification_id=notification.id, _external=True
+            ),
+            settings_url=url_for("messaging.settings", _external=True),
+        )
+        message = mail.build_message(user.email, subject, text)
+        method = ICS_METHODS.get(notification.kind)
+        meeting = (
+            db.session.get(Meeting, notification.meeting_id) if notification.meeting_id else None
+        )
+        if method and meeting is not None:
+            message.add_attachment(
+                ics.invitation(meeting, method=method),
+                maintype="text",
+                subtype="calendar",
+                filename="invite.ics",
+                params={"method": method},
+            )
+    ids = [notification.id]
+    db.session.commit()  # hold no database lock while talking to the mail server
+    with jobs.outside_transaction():
+        mail.send_message(message)  # raises on an SMTP failure: the job is retried
+    _mark_emailed(ids)
+
+
+@jobs.handler(DIGEST_JOB)
+def send_digest(payload: dict) -> None:
+    user = db.session.get(User, payload["user_id"])
+    if user is None or user.disabled_at is not None:
+        return
+    pending = list(
+        db.session.execute(
+            sa.select(Notification)
+            .where(Notification.user_id == user.id, Notification.emailed_at.is_(None))
+            .order_by(Notification.created_at, Notification.id)
+        ).scalars()
+    )
+    if not pending or _email_mode(user.id) == EmailMode.NEVER:
+        return
+    with _public_context(), force_locale(user.locale or "en"):
+        lines = [describe(n) for n in pending]
+        subject = _("Your marketplace digest: %(count)s updates", count=len(lines))
+        text = _render(
+            "messaging/mail/digest.txt",
+            user=user,
+            lines=lines,
+            url=url_for("messaging.notifications", _external=True),
+            settings_url=url_for("messaging.settings", _external=True),
+        )
+        message = mail.build_message(user.email, subject, text)
+    ids = [notification.id for notification in pending]
+    db.session.commit()  # hold no database lock while talking to the mail server
+    with jobs.outside_transaction():
+        mail.send_message(message)
+    _mark_emailed(ids)

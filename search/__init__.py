@@ -1,0 +1,1 @@
+"""Search and partner discovery: index documents, one query model, tantivy and Elasticsearch backends."""

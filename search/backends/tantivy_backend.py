@@ -1,0 +1,586 @@
+"""The embedded backend: one tantivy index folder per document type, swapped atomically on reindex."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import tantivy
+from tantivy import FieldType, Occur, Order, Query
+
+from search.analysis import fuzziness
+from search.backends import BackendUnavailable, bounding_box, facet_value, haversine_km
+from search.query import (
+    FACETS,
+    KINDS,
+    MAX_RELEVANCE_OFFSET,
+    OFFERS,
+    RANGE_FACETS,
+    FacetBucket,
+    Hit,
+    SearchQuery,
+    SearchResult,
+    encode_cursor,
+    range_aggregation,
+    range_buckets,
+)
+
+log = logging.getLogger(__name__)
+KEYWORDS = ("category", "industry", "country", "certificate", "attrs")
+INTEGERS = (
+    "valid_until",
+    "company_id",
+    "price_eur",
+    "moq",
+    "lead_time",
+    "newest_key",
+    "price_up",
+    "price_down",
+)
+SORT_FIELDS = {
+    "newest": ("newest_key", Order.Desc),
+    "price_asc": ("price_up", Order.Asc),
+    "price_desc": ("price_down", Order.Desc),
+}
+TEXT_FIELDS = (("title_t", 3.0), ("text_t", 1.0))
+GEO_CANDIDATES = 50_000  # radius and distance questions look at no more documents than this
+WRITER_HEAP = 64_000_000
+CELL_DEGREES = 0.1  # geo grid: about 11 km north-south
+MAX_CELLS = 20_000  # beyond this (a radius of ~700 km) radius questions scan candidates instead
+POINTER_CHECK_SECONDS = 1.0  # how soon another process's reindex is noticed
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("id", stored=True, indexed=True, fast=True)
+    for name, _boost in TEXT_FIELDS:
+        builder.add_text_field(name, tokenizer_name="terms", index_option="position")
+    builder.add_text_field("cjk", tokenizer_name="terms", index_option="position")
+    for name in KEYWORDS:
+        builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+    builder.add_boolean_field("verified", indexed=True, fast=True)
+    for name in INTEGERS:
+        builder.add_integer_field(name, indexed=True, fast=True)
+    builder.add_float_field("boost", fast=True)
+    builder.add_text_field("geo_cell", tokenizer_name="raw", index_option="basic")
+    builder.add_float_field("lat", indexed=True, fast=True)
+    builder.add_float_field("lon", indexed=True, fast=True)
+    builder.add_bytes_field("data", stored=True)
+    return builder.build()
+
+
+def _terms_analyzer() -> tantivy.TextAnalyzer:
+    # Documents and queries arrive already analysed (search.analysis): split on spaces only.
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+
+
+def geo_cell(lat: float, lon: float) -> str:
+    """The grid cell (CELL_DEGREES square) a point lies in."""
+    return f"{math.floor(lat / CELL_DEGREES)}:{math.floor(lon / CELL_DEGREES)}"
+
+
+@functools.lru_cache(maxsize=512)  # the same cities and radii come back again and again
+def cells_around(
+    lat: float, lon: float, radius_km: float
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """Cells wholly inside the circle and cells its edge crosses; None when there are too many."""
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_km)
+    rows = range(math.floor(min_lat / CELL_DEGREES), math.floor(max_lat / CELL_DEGREES) + 1)
+    cols = range(math.floor(min_lon / CELL_DEGREES), math.floor(max_lon / CELL_DEGREES) + 1)
+    if len(rows) * len(cols) > MAX_CELLS:
+        return None
+    inside, edge = [], []
+    for row in rows:
+        south, north = row * CELL_DEGREES, (row + 1) * CELL_DEGREES
+        for col in cols:
+            west, east = col * CELL_DEGREES, (col + 1) * CELL_DEGREES
+            corners = [haversine_km(lat, lon, a, b) for a in (south, north) for b in (west, east)]
+            nearest = haversine_km(lat, lon, min(max(lat, south), north), min(max(lon, west), east))
+            if max(corners) <= radius_km * 0.999:  # a margin for the flat-corner assumption
+                inside.append(f"{row}:{col}")
+            elif nearest <= radius_km * 1.001:
+                edge.append(f"{row}:{col}")
+    return tuple(inside), tuple(edge)
+
+
+def to_document(doc: dict) -> tantivy.Document:
+    out = tantivy.Document()
+    out.add_integer("id", doc["id"])
+    for name in ("title_t", "text_t", "cjk"):
+        if doc.get(name):
+            out.add_text(name, doc[name])
+    for name in KEYWORDS:
+        for value in doc.get(name) or ():
+            out.add_text(name, value)
+    out.add_boolean("verified", bool(doc.get("verified")))
+    out.add_float("boost", 1.0 if doc.get("verified") else 0.0)
+    for name in INTEGERS:
+        if doc.get(name) is not None:
+            out.add_integer(name, int(doc[name]))
+    if doc.get("lat") is not None and doc.get("lon") is not None:
+        out.add_float("lat", float(doc["lat"]))
+        out.add_float("lon", float(doc["lon"]))
+        out.add_text("geo_cell", geo_cell(float(doc["lat"]), float(doc["lon"])))
+    out.add_bytes("data", json.dumps(doc.get("data") or {}, separators=(",", ":")).encode())
+    return out
+
+
+class _Slot:
+    """The live index of one document type and the folder it was opened from."""
+
+    def __init__(self, index: tantivy.Index, folder: str) -> None:
+        self.index = index
+        self.folder = folder
+        self.checked_at = time.monotonic()
+
+
+class TantivyBackend:
+    name = "tantivy"
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+        self.schema = build_schema()
+        self._slots: dict[str, _Slot] = {}
+        self._lock = threading.RLock()
+
+    # -- index folders --------------------------------------------------------------------------
+
+    def _pointer(self, kind: str) -> Path:
+        return self.root / f"{kind}.current"
+
+    def _open(self, folder: Path) -> tantivy.Index:
+        folder.mkdir(parents=True, exist_ok=True)
+        index = tantivy.Index(self.schema, path=str(folder), reuse=True)
+        index.register_tokenizer("terms", _terms_analyzer())
+        return index
+
+    def _new_folder(self, kind: str) -> Path:
+        return self.root / f"{kind}-v{time.time_ns()}"
+
+    def _slot(self, kind: str) -> _Slot:
+        """The current index, reopened when another process (a reindex) swapped the pointer."""
+        slot = self._slots.get(kind)
+        now = time.monotonic()
+        if slot is not None and now - slot.checked_at < POINTER_CHECK_SECONDS:
+            return slot
+        pointer = self._pointer(kind)
+        try:
+            folder = pointer.read_text().strip()
+        except FileNotFoundError:
+            folder = ""
+        if slot is not None and slot.folder == folder:
+            slot.checked_at = now
+            return slot
+        with self._lock:
+            slot = self._slots.get(kind)
+            if slot is not None and slot.folder == folder:
+                return slot
+            if not folder:
+                path = self._new_folder(kind)
+                index = self._open(path)
+                self._swap_pointer(kind, path)
+                folder = path.name
+            else:
+                try:
+                    index = self._open(self.root / folder)
+                except ValueError:  # written by an older schema: start empty, ask for a reindex
+                    log.warning("search: %s has an old schema; run `flask search reindex`", folder)
+                    path = self._new_folder(kind)
+                    index = self._open(path)
+                    self._swap_pointer(kind, path)
+                    folder = path.name
+            slot = _Slot(index, folder)
+            self._slots[kind] = slot
+            return slot
+
+    def _swap_pointer(self, kind: str, folder: Path) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".{kind}.current.{os.getpid()}"
+        tmp.write_text(folder.name)
+        os.replace(tmp, self._pointer(kind))
+
+    def ensure(self) -> None:
+        for kind in KINDS:
+            self._slot(kind)
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def _write(self, kind: str, documents: list[dict], ids: list[int]) -> None:
+        with self._lock:
+            slot = self._slot(kind)
+            try:
+                writer = slot.index.writer(WRITER_HEAP, 1)
+            except ValueError as exc:  # another process holds the writer lock
+                raise BackendUnavailable(str(exc)) from exc
+            for object_id in ids:
+                writer.delete_documents_by_term("id", object_id)
+            for doc in documents:
+                writer.add_document(to_document(doc))
+            writer.commit()
+            writer.wait_merging_threads()
+            slot.index.reload()
+
+    def upsert(self, kind: str, documents: list[dict]) -> None:
+        if documents:
+            self._write(kind, documents, [d["id"] for d in documents])
+
+    def delete(self, kind: str, ids: list[int]) -> None:
+        if ids:
+            self._write(kind, [], ids)
+
+    def rebuild(
+        self, kind: str, batches: Iterable[list[dict]], progress: Callable[[int], None]
+    ) -> int:
+        """Fill a fresh folder while the old one keeps answering, then point at the new one."""
+        folder = self._new_folder(kind)
+        index = self._open(folder)
+        writer = index.writer(512_000_000, max(1, min(4, os.cpu_count() or 1)))
+        count = 0
+        for batch in batches:
+            for doc in batch:
+                writer.add_document(to_document(doc))
+            count += len(batch)
+            progress(len(batch))
+        writer.commit()
+        writer.wait_merging_threads()
+        del writer
+        with self._lock:
+            old = self._slots.get(kind)
+            self._swap_pointer(kind, folder)
+            index.reload()
+            self._slots[kind] = _Slot(index, folder.name)
+        if old is not None and old.folder != folder.name:
+            shutil.rmtree(self.root / old.folder, ignore_errors=True)
+        return count
+
+    def stats(self) -> dict[str, dict]:
+        out = {}
+        for kind in KINDS:
+            slot = self._slot(kind)
+            path = self.root / slot.folder
+            size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+            out[kind] = {
+                "index": slot.folder,
+                "documents": slot.index.searcher().num_docs,
+                "bytes": size,
+            }
+        return out
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def _text_query(self, query: SearchQuery) -> Query | None:
+        parsed = query.parsed
+        if parsed.empty:
+            return None
+        s = self.schema
+        musts: list[Query] = []
+        for word in parsed.words:
+            shoulds = []
+            typed = parsed.typed.get(word, word)
+            distance = fuzziness(typed)
+            for field, boost in TEXT_FIELDS:
+                shoulds.append(Query.boost_query(Query.term_query(s, field, word), boost))
+                if distance:
+                    fuzzy = Query.fuzzy_term_query(s, field, typed, distance)
+                    shoulds.append(Query.boost_query(fuzzy, boost * 0.3))
+            musts.append(Query.boolean_query([(Occur.Should, q) for q in shoulds]))
+        for phrase in parsed.phrases:
+            shoulds = [
+                Query.boost_query(Query.phrase_query(s, field, phrase), boost)
+                for field, boost in TEXT_FIELDS
+            ]
+            musts.append(Query.boolean_query([(Occur.Should, q) for q in shoulds]))
+        for prefix in parsed.prefixes:
+            shoulds = [
+                Query.boost_query(Query.phrase_prefix_query(s, field, [prefix]), boost)
+                for field, boost in TEXT_FIELDS
+            ]
+            musts.append(Query.boolean_query([(Occur.Should, q) for q in shoulds]))
+        for gram in parsed.cjk:
+            musts.append(Query.term_query(s, "cjk", gram))
+        return Query.boolean_query([(Occur.Must, q) for q in musts])
+
+    def _filters(self, query: SearchQuery) -> list[Query]:
+        s = self.schema
+        filters: list[Query] = []
+        for field in ("category", "industry", "country", "certificate"):
+            values = getattr(query, field)
+            if values:
+                filters.append(Query.term_set_query(s, field, list(values)))
+        for key, value in query.attributes.items():
+            filters.append(Query.term_query(s, "attrs", f"{key}={value}"))
+        if query.verified is not None:
+            filters.append(Query.term_query(s, "verified", query.verified))
+        if query.company_id is not None:
+            filters.append(Query.term_query(s, "company_id", query.company_id))
+        if query.price_min is not None or query.price_max is not None:
+            filters.append(
+                Query.range_query(
+                    s, "price_eur", FieldType.Integer, query.price_min, query.price_max
+                )
+            )
+        if query.moq_max is not None:
+            filters.append(Query.range_query(s, "moq", FieldType.Integer, None, query.moq_max))
+        if query.lead_time_max is not None:
+            filters.append(
+                Query.range_query(s, "lead_time", FieldType.Integer, None, query.lead_time_max)
+            )
+        return filters
+
+    def _exclusions(self, query: SearchQuery) -> list[Query]:
+        """What must not match. Expired offers are few, so excluding them beats requiring the rest."""
+        s = self.schema
+        out = []
+        if query.valid_on is not None and query.kind == OFFERS:
+            out.append(
+                Query.range_query(
+                    s, "valid_until", FieldType.Integer, None, query.valid_on - 1,
+                    use_inverted_index=True,
+                )
+            )  # fmt: skip
+        if query.exclude_ids:
+            out.append(Query.term_set_query(s, "id", query.exclude_ids))
+        return out
+
+    def _base(self, query: SearchQuery) -> Query:
+        text, filters = self._text_query(query), self._filters(query)
+        clauses = [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters]
+        if text is not None:
+            clauses.insert(0, (Occur.Must, text))
+        elif not clauses:
+            clauses.append((Occur.Must, Query.all_query()))
+        clauses += [(Occur.MustNot, q) for q in self._exclusions(query)]
+        return Query.boolean_query(clauses)
+
+    def _geo_candidates(
+        self, searcher: tantivy.Searcher, query: SearchQuery, base: Query
+    ) -> list[tuple[float, int, tantivy.DocAddress, float]]:
+        """(distance, id, address, score) of every match inside the radius, best score first."""
+        point = query.near
+        radius = query.radius_km or 20000.0
+        min_lat, max_lat, min_lon, max_lon = bounding_box(point.lat, point.lon, radius)
+        box = Query.boolean_query(
+            [
+                (Occur.Must, base),
+                (Occur.Must, Query.const_score_query(
+                    Query.range_query(self.schema, "lat", FieldType.Float, min_lat, max_lat), 0.0)),
+                (Occur.Must, Query.const_score_query(
+                    Query.range_query(self.schema, "lon", FieldType.Float, min_lon, max_lon), 0.0)),
+            ]
+        )  # fmt: skip
+        found = searcher.search(box, GEO_CANDIDATES, count=False, weight_by_field="boost").hits
+        if not found:
+            return []
+        addresses = [a for _s, a in found]
+        lats = searcher.fast_field_values("lat", addresses)
+        lons = searcher.fast_field_values("lon", addresses)
+        ids = searcher.fast_field_values("id", addresses)
+        out = []
+        for (score, address), lat, lon, object_id in zip(found, lats, lons, ids, strict=True):
+            distance = haversine_km(point.lat, point.lon, lat, lon)
+            if distance <= radius:
+                out.append((distance, object_id, address, score))
+        return out
+
+    def _within(
+        self, searcher: tantivy.Searcher, query: SearchQuery, base: Query, inside, edge
+    ) -> Query:
+        """base narrowed to the circle: whole cells by term, edge cells checked point by point."""
+        s = self.schema
+        accepted: list[int] = []
+        if edge:
+            near_edge = Query.boolean_query(
+                [(Occur.Must, base),
+                 (Occur.Must, Query.const_score_query(Query.term_set_query(s, "geo_cell", list(edge)), 0.0))]
+            )  # fmt: skip
+            addresses = [
+                a for _s, a in searcher.search(near_edge, GEO_CANDIDATES, count=False).hits
+            ]
+            if addresses:
+                point = query.near
+                for lat, lon, object_id in zip(
+                    searcher.fast_field_values("lat", addresses),
+                    searcher.fast_field_values("lon", addresses),
+                    searcher.fast_field_values("id", addresses),
+                    strict=True,
+                ):
+                    if haversine_km(point.lat, point.lon, lat, lon) <= query.radius_km:
+                        accepted.append(object_id)
+        shoulds = (
+            [(Occur.Should, Query.term_set_query(s, "geo_cell", list(inside)))] if inside else []
+        )
+        if accepted:
+            shoulds.append((Occur.Should, Query.term_set_query(s, "id", accepted)))
+        if not shoulds:
+            return Query.empty_query()
+        return Query.boolean_query(
+            [(Occur.Must, base), (Occur.Must, Query.const_score_query(Query.boolean_query(shoulds), 0.0))]
+        )  # fmt: skip
+
+    def _geo_search(
+        self, searcher: tantivy.Searcher, query: SearchQuery, base: Query
+    ) -> SearchResult:
+        """Radius and distance questions: the candidates are exact, so sort and page them here."""
+        sort, state, limit = query.effective_sort, query.cursor_state or {}, query.limit
+        candidates = self._geo_candidates(searcher, query, base)
+        if not candidates:
+            return SearchResult(0, [], self._empty_facets(query), None)
+        ids = [c[1] for c in candidates]
+        facets = self._facets(
+            searcher,
+            query,
+            Query.const_score_query(Query.term_set_query(self.schema, "id", ids), 0.0),
+        )
+        if sort == "distance":
+            keyed = sorted(((c[0], c[1]), c) for c in candidates)
+        elif sort in SORT_FIELDS:
+            field, order = SORT_FIELDS[sort]
+            values = searcher.fast_field_values(field, [c[2] for c in candidates])
+            sign = -1 if order == Order.Desc else 1
+            keyed = sorted(((sign * v, 0), c) for v, c in zip(values, candidates, strict=True))
+        else:
+            offset = state.get("o", 0)
+            keyed = [((i, 0), c) for i, c in enumerate(candidates)][offset:]
+        if "k" in state:
+            last = tuple(state["k"])
+            if sort in SORT_FIELDS:
+                last = ((-1 if SORT_FIELDS[sort][1] == Order.Desc else 1) * last[0], 0)
+            keyed = [item for item in keyed if item[0] > last]
+        page = keyed[: limit + 1]
+        hits = [self._hit(searcher, c[2], c[3], c[0]) for _k, c in page[:limit]]
+        cursor = None
+        if len(page) > limit:
+            key, last_c = page[limit - 1]
+            if sort == "distance":
+                cursor = encode_cursor({"s": sort, "k": [last_c[0], last_c[1]]})
+            elif sort in SORT_FIELDS:
+                cursor = encode_cursor({"s": sort, "k": [abs(key[0]), 0]})
+            elif state.get("o", 0) + limit <= MAX_RELEVANCE_OFFSET:
+                cursor = encode_cursor({"s": sort, "o": state.get("o", 0) + limit})
+        return SearchResult(len(candidates), hits, facets, cursor)
+
+    def _facets(self, searcher: tantivy.Searcher, query: SearchQuery, base: Query) -> dict:
+        if not query.facets:
+            return {}
+        names = FACETS[query.kind]
+        aggs = {name: {"terms": {"field": name, "size": 200}} for name in names}
+        ranges = RANGE_FACETS[query.kind]
+        for name, (field, bounds) in ranges.items():
+            aggs[name] = range_aggregation(field, bounds)
+        raw = searcher.aggregate(base, aggs)
+        facets: dict[str, list[FacetBucket]] = {}
+        for name in names:
+            buckets = raw.get(name, {}).get("buckets", [])
+            facets[name] = [
+                FacetBucket(value=facet_value(b), count=b["doc_count"])
+                for b in buckets
+                if b["doc_count"]
+            ]
+        for name, (_field, bounds) in ranges.items():
+            counts = [b["doc_count"] for b in raw.get(name, {}).get("buckets", [])]
+            facets[name] = range_buckets(bounds, counts)
+        return facets
+
+    def _hit(self, searcher: tantivy.Searcher, address, score, distance=None) -> Hit:
+        doc = searcher.doc(address)
+        data = json.loads(doc.get_first("data") or b"{}")
+        return Hit(id=doc.get_first("id"), score=score, data=data, distance_km=distance)
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        searcher = self._slot(query.kind).index.searcher()
+        s = self.schema
+        sort = query.effective_sort
+        base = self._base(query)
+        state = query.cursor_state or {}
+        if query.near is not None and (query.radius_km is not None or sort == "distance"):
+            cells = None
+            if sort != "distance" and query.radius_km is not None:
+                cells = cells_around(query.near.lat, query.near.lon, query.radius_km)
+            if cells is None:
+                return self._geo_search(searcher, query, base)
+            base = self._within(searcher, query, base, *cells)
+        facets = self._facets(searcher, query, base)
+        limit = query.limit
+        if sort in SORT_FIELDS:
+            field, order = SORT_FIELDS[sort]
+            total = searcher.search(base, 1, count=True).count
+            paged = base
+            if "k" in state:
+                bound = state["k"][0]
+                lower, upper = (None, bound - 1) if order == Order.Desc else (bound + 1, None)
+                paged = Query.boolean_query(
+                    [
+                        (Occur.Must, base),
+                        (Occur.Must, Query.const_score_query(
+                            Query.range_query(s, field, FieldType.Integer, lower, upper), 0.0)),
+                    ]
+                )  # fmt: skip
+            found = searcher.search(
+                paged, limit + 1, count=False, order_by_field=field, order=order
+            ).hits
+            hits = [self._hit(searcher, a, None) for _k, a in found[:limit]]
+            cursor = (
+                encode_cursor({"s": sort, "k": [found[limit - 1][0], 0]})
+                if len(found) > limit
+                else None
+            )
+        else:
+            offset = state.get("o", 0)
+            result = searcher.search(
+                base, limit + 1, count=True, offset=offset, weight_by_field="boost"
+            )
+            total = result.count
+            found = result.hits
+            hits = [self._hit(searcher, a, score) for score, a in found[:limit]]
+            next_offset = offset + limit
+            cursor = (
+                encode_cursor({"s": sort, "o": next_offset})
+                if len(found) > limit and next_offset <= MAX_RELEVANCE_OFFSET
+                else None
+            )
+        if query.near is not None:
+            self._add_distances(searcher, query, hits, found[:limit])
+        return SearchResult(total, hits, facets, cursor)
+
+    def _add_distances(self, searcher, query: SearchQuery, hits: list[Hit], found) -> None:
+        addresses = [a for _k, a in found]
+        try:
+            lats = searcher.fast_field_values("lat", addresses)
+            lons = searcher.fast_field_values("lon", addresses)
+        except ValueError:  # a document without a location: no distance to show
+            return
+        for hit, lat, lon in zip(hits, lats, lons, strict=True):
+            if lat is not None and lon is not None:
+                hit.distance_km = haversine_km(query.near.lat, query.near.lon, lat, lon)
+
+    def _empty_facets(self, query: SearchQuery) -> dict:
+        return {name: [] for name in FACETS[query.kind]} if query.facets else {}
+
+    def similar(self, kind: str, object_id: int, document: dict, limit: int) -> list[Hit]:
+        searcher = self._slot(kind).index.searcher()
+        fields = {name: [document[name]] for name, _b in TEXT_FIELDS if document.get(name)}
+        if not fields:
+            return []
+        like = Query.more_like_this_document_fields_query(
+            self.schema,
+            fields,
+            min_doc_frequency=1,
+            min_term_frequency=1,
+            max_query_terms=25,
+            min_word_length=2,
+        )
+        query = Query.boolean_query(
+            [
+                (Occur.Must, like),
+                (Occur.MustNot, Query.term_query(self.schema, "id", object_id)),
+            ]
+        )
+        return [self._hit(searcher, a, score) for score, a in searcher.search(query, limit).hits]

@@ -1,0 +1,60 @@
+"""`flask search reindex|status|worker`: rebuild the index, watch its lag, ship changes at scale."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import AppGroup
+
+from marketplace.core.extensions import db
+from search import engine, outbox, service
+from search.query import KINDS
+
+cli = AppGroup("search", help="Search index: reindex, status, worker.")
+
+
+@cli.command("reindex")
+@click.option("--type", "kinds", type=click.Choice(KINDS), multiple=True, help="Only this type.")
+def reindex(kinds: tuple[str, ...]) -> None:
+    """Rebuild the index from the database into a new version and swap it in."""
+    for kind in kinds or KINDS:
+        total = service.count_documents(kind)
+        started = time.perf_counter()
+        with click.progressbar(length=total, label=f"{kind:10}") as bar:
+            count = service.reindex(kind, bar.update)
+        elapsed = time.perf_counter() - started
+        db.session.commit()
+        rate = count / elapsed if elapsed else 0
+        click.echo(f"{kind}: {count} documents in {elapsed:.1f} s ({rate:,.0f}/s)")
+
+
+@cli.command("status")
+def status() -> None:
+    """Index size per type and how far the outbox lags behind."""
+    backend = engine.backend()
+    click.echo(f"backend: {backend.name}")
+    for kind, figures in backend.stats().items():
+        click.echo(
+            f"{kind:10} {figures['documents']:>9} documents {figures['bytes'] / 1e6:>9.1f} MB"
+            f"  index {figures['index']}"
+        )
+    waiting, age = outbox.lag(db.session)
+    age_text = f"{age:.1f} s" if age is not None else "-"
+    click.echo(f"outbox     {waiting:>9} waiting, oldest {age_text}")
+
+
+@cli.command("worker")
+@click.option("--interval", default=0.5, show_default=True, help="Seconds between polls.")
+@click.option("--once", is_flag=True, help="Drain what is waiting, then exit.")
+def worker(interval: float, once: bool) -> None:
+    """Ship outbox changes to the index continuously (run N of them at scale)."""
+    while True:
+        shipped = engine.drain_now()
+        db.session.remove()
+        if shipped:
+            click.echo(f"shipped {shipped} changes")
+            continue
+        if once:
+            return
+        time.sleep(interval)

@@ -1,0 +1,170 @@
+"""Index documents built from offers and companies: analysed text, filter values, sort keys, display data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from listings.models import Category, Offer
+from marketplace.companies.models import Company
+from marketplace.core import clock
+from search.analysis import cjk_field, fold, terms
+from search.models import to_eur_cents
+
+ID_SPACE = 10_000_000  # sort keys are value * ID_SPACE + id: unique, so a cursor is one number
+MAX_PRICE_EUR_CENTS = 10**11 - 1
+NO_PRICE = MAX_PRICE_EUR_CENTS + 1
+EPOCH = dt.date(1970, 1, 1)
+NO_EXPIRY = 10**6  # days: an offer without an end date never drops out by date
+
+
+def _text(*parts: object) -> str:
+    return " ".join(terms(" ".join(str(p) for p in parts if p)))
+
+
+def _key(value: int, object_id: int) -> int:
+    return value * ID_SPACE + object_id % ID_SPACE
+
+
+def _seconds(moment: dt.datetime | None) -> int:
+    return int(moment.timestamp()) if moment is not None else 0
+
+
+def category_path(category: Category) -> list[Category]:
+    """The category and its ancestors, root first."""
+    path: list[Category] = []
+    node: Category | None = category
+    while node is not None and len(path) < 10:
+        path.insert(0, node)
+        node = node.parent
+    return path
+
+
+def valid_certificate_kinds(company: Company) -> list[str]:
+    return sorted({c.kind for c in company.certificates if c.is_valid})
+
+
+def _geo(company: Company) -> dict:
+    if company.latitude is None or company.longitude is None:
+        return {}
+    return {"lat": company.latitude, "lon": company.longitude}
+
+
+def company_summary(company: Company) -> dict:
+    return {
+        "id": company.id,
+        "name": company.name,
+        "slug": company.slug,
+        "country": company.country,
+        "city": company.city or "",
+        "verified": company.is_verified,
+    }
+
+
+def offer_document(offer: Offer, rates: dict[str, int]) -> dict:
+    """Everything the index keeps about one public offer."""
+    company = offer.company
+    path = category_path(offer.category)
+    lowest = offer.lowest_price
+    price_eur = None
+    if lowest is not None and offer.currency in rates:
+        price_eur = min(to_eur_cents(lowest.amount, rates[offer.currency]), MAX_PRICE_EUR_CENTS)
+    attributes = {
+        key: value
+        for key, value in (offer.attributes or {}).items()
+        if isinstance(value, str | int | bool) and not isinstance(value, float)
+    }
+    category_names = [n for c in path for n in (c.name_en, c.name_pl)]
+    return {
+        "id": offer.id,
+        "title_t": _text(offer.title),
+        "text_t": _text(
+            offer.description,
+            " ".join(category_names),
+            company.name,
+            " ".join(str(v) for v in attributes.values()),
+            offer.sku,
+            offer.incoterm_place,
+        ),
+        "cjk": cjk_field(f"{offer.title} {offer.description}"),
+        "category": [c.slug for c in path],
+        "industry": [path[0].slug],
+        "country": [company.country],
+        "certificate": valid_certificate_kinds(company),
+        "verified": company.is_verified,
+        "company_id": company.id,
+        "price_eur": price_eur,
+        "moq": offer.moq,
+        "lead_time": offer.lead_time_days,
+        "valid_until": (offer.valid_until - EPOCH).days if offer.valid_until else NO_EXPIRY,
+        "attrs": [f"{k}={fold(str(v))}" for k, v in sorted(attributes.items())],
+        "newest_key": _key(_seconds(offer.published_at or offer.created_at), offer.id),
+        "price_up": _key(price_eur if price_eur is not None else NO_PRICE, offer.id),
+        "price_down": _key(price_eur, offer.id) if price_eur is not None else offer.id,
+        **_geo(company),
+        "data": {
+            "id": offer.id,
+            "title": offer.title,
+            "description": offer.description[:300],
+            "unit": offer.unit,
+            "moq": offer.moq,
+            "lead_time_days": offer.lead_time_days,
+            "price": {"amount": lowest.amount, "currency": lowest.currency} if lowest else None,
+            "price_eur": price_eur,
+            "category": {
+                "slug": path[-1].slug,
+                "name_en": path[-1].name_en,
+                "name_pl": path[-1].name_pl,
+            },
+            "company": company_summary(company),
+            "published_at": (offer.published_at or offer.created_at).isoformat(),
+        },
+    }
+
+
+def company_document(company: Company) -> dict:
+    """Everything the index keeps about one active company profile."""
+    certificates = [c for c in company.certificates if c.is_valid]
+    return {
+        "id": company.id,
+        "title_t": _text(company.name, company.legal_name),
+        "text_t": _text(
+            company.description,
+            " ".join(company.capabilities or []),
+            " ".join(i.replace("-", " ") for i in company.industries),
+            " ".join(f"{c.name} {c.kind}" for c in certificates),
+            company.city,
+        ),
+        "cjk": cjk_field(f"{company.name} {company.description}"),
+        "industry": sorted(company.industries),
+        "country": [company.country],
+        "certificate": valid_certificate_kinds(company),
+        "verified": company.is_verified,
+        "company_id": company.id,
+        "newest_key": _key(_seconds(company.created_at), company.id),
+        **_geo(company),
+        "data": {
+            **company_summary(company),
+            "description": company.description[:300],
+            "industries": sorted(company.industries),
+            "capabilities": (company.capabilities or [])[:6],
+            "certificates": valid_certificate_kinds(company),
+            "has_logo": bool(company.logo_key),
+        },
+    }
+
+
+def today_days() -> int:
+    """Today as days since 1970, the unit of the valid_until filter."""
+    return (clock.today() - EPOCH).days
+
+
+def chunked(items: Iterable, size: int) -> Iterable[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

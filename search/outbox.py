@@ -1,0 +1,184 @@
+"""The transactional outbox: session events record changed offers and companies; drain() ships them."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from listings.models import Offer, OfferImage, PriceTier
+from marketplace.companies.models import Certificate, Company, CompanyIndustry
+from marketplace.core import clock
+from search.backends import SearchBackend
+from search.documents import company_document, offer_document
+from search.models import CurrencyRate, OutboxEntry
+from search.query import COMPANIES, OFFERS
+
+log = logging.getLogger(__name__)
+
+WRITTEN = "search_outbox_written"  # session.info: this transaction recorded changes
+UNCOMMITTED = "search_uncommitted_flush"  # session.info: something was flushed and not committed
+DUE = "search_outbox_due"  # session.info: a commit recorded changes; drain after the request
+_outbox = OutboxEntry.__table__
+
+
+def _changed(obj: object) -> tuple[str, int | None] | None:
+    """Which indexed object a changed row belongs to."""
+    if isinstance(obj, Offer):
+        return "offer", obj.id
+    if isinstance(obj, PriceTier | OfferImage):
+        return "offer", obj.offer_id
+    if isinstance(obj, Company):
+        return "company", obj.id
+    if isinstance(obj, CompanyIndustry | Certificate):
+        return "company", obj.company_id
+    return None
+
+
+def _after_flush(session: Session, _context: object) -> None:
+    session.info[UNCOMMITTED] = True
+    changes = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        found = _changed(obj)
+        if found is not None and found[1] is not None:
+            changes.add(found)
+    if not changes:
+        return
+    now = clock.now()
+    session.connection().execute(
+        _outbox.insert(),
+        [
+            {"kind": kind, "object_id": object_id, "created_at": now}
+            for kind, object_id in sorted(changes)
+        ],
+    )
+    session.info[WRITTEN] = True
+
+
+def _after_commit(session: Session) -> None:
+    session.info.pop(UNCOMMITTED, None)
+    if session.info.pop(WRITTEN, False):
+        session.info[DUE] = True
+
+
+def _after_soft_rollback(session: Session, previous_transaction: object) -> None:
+    if (
+        getattr(previous_transaction, "parent", None) is None
+    ):  # the whole transaction, not a savepoint
+        session.info.pop(WRITTEN, None)
+        session.info.pop(UNCOMMITTED, None)
+
+
+_registered = False
+
+
+def register_events() -> None:
+    """Listen on every Session (the app's and the tests'): once per process."""
+    global _registered
+    if _registered:
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+    _registered = True
+
+
+def rates(session: Session) -> dict[str, int]:
+    return dict(session.execute(sa.select(CurrencyRate.currency, CurrencyRate.per_eur)).all())
+
+
+def public_offers(session: Session, ids: list[int]) -> list[Offer]:
+    today = clock.today()
+    stmt = (
+        sa.select(Offer)
+        .join(Company, Company.id == Offer.company_id)
+        .where(
+            Offer.id.in_(ids),
+            Offer.status == "published",
+            sa.or_(Offer.valid_until.is_(None), Offer.valid_until >= today),
+            Company.status == "active",
+        )
+    )
+    return list(session.execute(stmt).unique().scalars())
+
+
+def active_companies(session: Session, ids: list[int]) -> list[Company]:
+    stmt = sa.select(Company).where(Company.id.in_(ids), Company.status == "active")
+    return list(session.execute(stmt).unique().scalars())
+
+
+def sync(
+    session: Session, backend: SearchBackend, offer_ids: set[int], company_ids: set[int]
+) -> None:
+    """Make the index agree with the database about these objects (missing ones leave it)."""
+    if company_ids:
+        # A company's name, verification, location or suspension shows in its offers too.
+        owned = session.execute(
+            sa.select(Offer.id).where(Offer.company_id.in_(company_ids))
+        ).scalars()
+        offer_ids = offer_ids | set(owned)
+        companies = active_companies(session, sorted(company_ids))
+        backend.upsert(COMPANIES, [company_document(c) for c in companies])
+        backend.delete(COMPANIES, sorted(company_ids - {c.id for c in companies}))
+    if offer_ids:
+        table = rates(session)
+        offers = []
+        for chunk in _chunks(sorted(offer_ids), 500):
+            offers.extend(public_offers(session, chunk))
+        backend.upsert(OFFERS, [offer_document(o, table) for o in offers])
+        backend.delete(OFFERS, sorted(offer_ids - {o.id for o in offers}))
+
+
+def _chunks(items: list[int], size: int) -> list[list[int]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def drain(session: Session, backend: SearchBackend, batch: int = 500) -> int:
+    """Ship up to `batch` waiting changes; the caller commits. Returns how many were shipped.
+
+    When the backend fails the entries stay (nothing is lost) and the error propagates.
+    """
+    stmt = (
+        sa.select(OutboxEntry.id, OutboxEntry.kind, OutboxEntry.object_id)
+        .order_by(OutboxEntry.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    rows = session.execute(stmt).all()
+    if not rows:
+        return 0
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for _id, kind, object_id in rows:
+        wanted[kind].add(object_id)
+    sync(session, backend, wanted["offer"], wanted["company"])
+    session.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_([r[0] for r in rows])))
+    return len(rows)
+
+
+def lag(session: Session) -> tuple[int, float | None]:
+    """(entries waiting, age in seconds of the oldest)."""
+    count, oldest = session.execute(
+        sa.select(sa.func.count(OutboxEntry.id), sa.func.min(OutboxEntry.created_at))
+    ).one()
+    if not count or oldest is None:
+        return 0, None
+    return count, max(0.0, (clock.now() - oldest).total_seconds())
+
+
+class Throttle:
+    """Lets a periodic check through at most once per interval (monotonic, not business time)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last = 0.0
+
+    def ready(self) -> bool:
+        now = time.monotonic()
+        if now - self._last >= self.seconds:
+            self._last = now
+            return True
+        return False

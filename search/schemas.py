@@ -1,0 +1,33 @@
+"""Query parameters of the search API, described for the OpenAPI document (parsed in service)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+
+class CompanySearchArgs(ma.Schema):
+    q = ma.fields.String(metadata={"description": 'Words, "phrases" and prefix* of what you need'})
+    industry = ma.fields.String(metadata={"description": "Industry slugs, comma separated"})
+    country = ma.fields.String(metadata={"description": "ISO country codes, comma separated"})
+    verified = ma.fields.Boolean()
+    certificate = ma.fields.String(metadata={"description": "Certificate kinds, comma separated"})
+    near = ma.fields.String(metadata={"description": "'lat,lon' or a city name"})
+    radius_km = ma.fields.Float(metadata={"description": "Needs near"})
+    sort = ma.fields.String(metadata={"description": "relevance, newest, distance"})
+    limit = ma.fields.Integer(metadata={"description": "1-100, default 20"})
+    cursor = ma.fields.String(metadata={"description": "next_cursor of the previous page"})
+
+
+class OfferSearchArgs(CompanySearchArgs):
+    category = ma.fields.String(
+        metadata={"description": "Category slugs (parents include children)"}
+    )
+    price_min = ma.fields.Decimal(as_string=True)
+    price_max = ma.fields.Decimal(as_string=True)
+    currency = ma.fields.String(metadata={"description": "Currency of price_min/max, default EUR"})
+    moq_max = ma.fields.Integer()
+    lead_time_max = ma.fields.Integer(metadata={"description": "Days"})
+
+
+class SuggestArgs(ma.Schema):
+    q = ma.fields.String(required=True)

@@ -1,0 +1,174 @@
+"""Purchases above a buyer's spending limit wait for a colleague with the approver role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.core import clock
+from marketplace.core.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.core.extensions import db
+from marketplace.core.money import Money
+from marketplace.orders.models import Order
+from marketplace.procurement import approvals, awards, decisions, quotes, tenders
+from marketplace.procurement.models import QuoteStatus, Requisition, TenderStatus
+from tests import factories
+from tests.listings import factories as listing_factories
+from tests.procurement import factories as procurement_factories
+
+
+@pytest.fixture
+def limited_buyer(buyer, buyer_co):
+    owner = factories.user(buyer_co, role="owner", email="owner@warta.example")
+    approvals.set_limit(owner, buyer.id, Money(1_000_000, "EUR"))  # 10,000.00 EUR
+    return buyer
+
+
+def test_an_accepted_quote_above_the_limit_waits_then_the_approver_places_the_order(
+    limited_buyer, buyer_co, approver, seller_one, sent_mail
+):
+    request = listing_factories.buy_request(buyer_co, currency="EUR", quantity=20)
+    quote = procurement_factories.quote(seller_one, request, unit_price=100000)  # 20,000.00
+    quotes.accept(limited_buyer, quote)
+    assert quote.status == QuoteStatus.AWAITING_APPROVAL and quote.order_id is None
+    requisition = approvals.pending_for("quote", quote.id)
+    assert requisition.money == Money(2_000_000, "EUR")
+    rival = procurement_factories.quote(factories.user(factories.company(), role="seller"), request)
+    with pytest.raises(Conflict):  # one request, one accepted quote
+        quotes.accept(limited_buyer, rival)
+    notified = [m["To"] for m in sent_mail if "Approval needed" in m["Subject"]]
+    assert approver.email in notified and limited_buyer.email not in notified
+    with pytest.raises(PermissionDenied):  # a buyer is no approver
+        decisions.approve(limited_buyer, requisition)
+    decisions.approve(approver, requisition, "Within the quarter's budget")
+    assert any(m["To"] == limited_buyer.email for m in sent_mail if "decided" in m["Subject"])
+    assert quote.status == QuoteStatus.ACCEPTED
+    order = db.session.get(Order, quote.order_id)
+    assert order.placed_by_id == limited_buyer.id and requisition.order_id == order.id
+    with pytest.raises(Conflict):
+        decisions.approve(approver, requisition)
+
+
+def test_the_requester_cannot_approve_their_own_requisition(buyer_co, seller_one):
+    admin = factories.user(buyer_co, role="admin", email="admin@warta.example")
+    owner = factories.user(buyer_co, role="owner", email="boss@warta.example")
+    approvals.set_limit(owner, admin.id, Money(100, "EUR"))
+    request = listing_factories.buy_request(buyer_co, currency="EUR", quantity=2)
+    quote = procurement_factories.quote(seller_one, request, unit_price=5000)
+    quotes.accept(admin, quote)
+    requisition = approvals.pending_for("quote", quote.id)
+    with pytest.raises(Conflict):
+        decisions.approve(admin, requisition)
+    assert requisition.status == "pending"
+
+
+def test_a_rejection_needs_a_comment_and_reopens_the_quote(
+    limited_buyer, buyer_co, approver, seller_one
+):
+    request = listing_factories.buy_request(buyer_co, currency="EUR", quantity=20)
+    quote = procurement_factories.quote(seller_one, request, unit_price=100000)
+    quotes.accept(limited_buyer, quote)
+    requisition = approvals.pending_for("quote", quote.id)
+    with pytest.raises(ValidationError):
+        decisions.reject(approver, requisition, "")
+    decisions.reject(approver, requisition, "Too expensive; negotiate further")
+    assert quote.status == QuoteStatus.OPEN
+    assert requisition.status == "rejected" and requisition.comment.startswith("Too expensive")
+    assert db.session.execute(sa.select(sa.func.count(Order.id))).scalar_one() == 0
+
+
+def test_an_award_above_the_limit_waits_for_approval(
+    limited_buyer, approver, seller_one, supplier_one
+):
+    tender = procurement_factories.sealed_tender(limited_buyer, [supplier_one], weight_lead_time=40,
+                                                 custom_criteria=[])  # fmt: skip
+    bid = tenders.submit_sealed_bid(seller_one, tender, {"unit_price": 50000, "lead_time_days": 3})
+    clock.advance(dt.timedelta(days=4))
+    awards.award(limited_buyer, tender, bid.id)  # 100 × 500.00 = 50,000.00 > 10,000.00
+    assert tender.status == TenderStatus.CLOSED and tender.order_id is None
+    with pytest.raises(Conflict):
+        awards.award(limited_buyer, tender, bid.id)
+    requisition = approvals.pending_for("tender", tender.id)
+    decisions.approve(approver, requisition)
+    assert tender.status == TenderStatus.AWARDED and tender.order_id == requisition.order_id
+
+
+def test_below_the_limit_no_approval_and_only_managers_set_limits(buyer, buyer_co, seller_one):
+    owner = factories.user(buyer_co, role="owner", email="owner2@warta.example")
+    approvals.set_limit(owner, buyer.id, Money(10_000_000, "EUR"))
+    request = listing_factories.buy_request(buyer_co, currency="EUR", quantity=2)
+    quote = procurement_factories.quote(seller_one, request, unit_price=5000)
+    quotes.accept(buyer, quote)
+    assert quote.status == QuoteStatus.ACCEPTED
+    with pytest.raises(PermissionDenied):
+        approvals.set_limit(buyer, buyer.id, None)
+    with pytest.raises(ValidationError):
+        approvals.set_limit(owner, seller_one.id, Money(1, "EUR"))  # not a colleague
+
+
+def test_approvals_api(client, limited_buyer, buyer_co, approver, seller_one, owner_b):
+    request = listing_factories.buy_request(buyer_co, currency="EUR", quantity=20)
+    quote = procurement_factories.quote(seller_one, request, unit_price=100000)
+    waiting = client.post(
+        f"/api/v1/quotes/{quote.id}/accept", headers=factories.bearer(limited_buyer)
+    )
+    assert waiting.status_code == 202 and waiting.json["order_id"] is None
+    requisition_id = waiting.json["requisition_id"]
+    listed = client.get("/api/v1/approvals?status=pending", headers=factories.bearer(approver))
+    assert [r["id"] for r in listed.json["items"]] == [requisition_id]
+    assert (
+        client.get("/api/v1/approvals?status=nope", headers=factories.bearer(approver)).status_code
+        == 422
+    )
+    own = client.post(f"/api/v1/approvals/{requisition_id}/approve", json={},
+                      headers=factories.bearer(limited_buyer))  # fmt: skip
+    assert own.status_code == 403  # a buyer has no approve permission
+    other = client.post(f"/api/v1/approvals/{requisition_id}/approve", json={},
+                        headers=factories.bearer(owner_b))  # fmt: skip
+    assert other.status_code == 404
+    bad = client.post(f"/api/v1/approvals/{requisition_id}/reject", json={"comment": 5},
+                      headers=factories.bearer(approver))  # fmt: skip
+    assert bad.status_code == 422 and "comment" in bad.json["errors"]
+    approved = client.post(f"/api/v1/approvals/{requisition_id}/approve", json={"comment": "ok"},
+                           headers=factories.bearer(approver))  # fmt: skip
+    assert approved.status_code == 200 and approved.json["status"] == "approved"
+    assert isinstance(approved.json["order_id"], int)
+    assert db.session.get(Requisition, requisition_id).approver_id == approver.id
+
+
+def test_approvals_page(app, limited_buyer, buyer_co, approver, seller_one):
+    request = listing_factories.buy_request(buyer_co, currency="EUR", quantity=20)
+    quote = procurement_factories.quote(seller_one, request, unit_price=100000)
+    quotes.accept(limited_buyer, quote)
+    requisition = approvals.pending_for("quote", quote.id)
+    page = app.test_client(user=approver).get("/procurement/approvals")
+    assert page.status_code == 200 and quote.number.encode() in page.data
+    requester_page = app.test_client(user=limited_buyer).get("/procurement/approvals")
+    assert b"Your own requisition" in requester_page.data
+    rejected = app.test_client(user=approver).post(
+        f"/procurement/approvals/{requisition.id}/reject",
+        data={"comment": ""},
+        follow_redirects=True,
+    )
+    assert b"Say why you reject" in rejected.data
+    approved = app.test_client(user=approver).post(
+        f"/procurement/approvals/{requisition.id}/approve",
+        data={"comment": "fine"},
+        follow_redirects=True,
+    )
+    assert b"Approved." in approved.data
+    owner = factories.user(buyer_co, role="owner", email="limits@warta.example")
+    manager = app.test_client(user=owner)
+    bad_limit = manager.post(
+        "/procurement/limits",
+        data={"user_id": str(limited_buyer.id), "amount": "1.234", "currency": "EUR"},
+    )
+    assert bad_limit.status_code == 422
+    saved = manager.post(
+        "/procurement/limits",
+        data={"user_id": str(limited_buyer.id), "amount": "500", "currency": "EUR"},
+    )
+    assert saved.status_code == 302
+    assert approvals.limit_for(limited_buyer).amount == 50000

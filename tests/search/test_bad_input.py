@@ -1,0 +1,87 @@
+"""Whatever a visitor types, search answers sensibly: a clear 400 naming the parameter, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.query import encode_cursor
+from tests.search import factories as f
+
+
+@pytest.fixture
+def some_offers(index):
+    company = f.supplier("Input Co", city="Poznań", lat=52.4, lon=16.9)
+    f.offer(company, "Steel (S235) bars: 10 mm [cut]")
+    index()
+
+
+@pytest.mark.parametrize(
+    "q",
+    ['"', '"unbalanced', "title:steel", "(steel", "[a TO z]", "*", "**", "steel AND OR NOT",
+     "\\", "x" * 10_000, "a" * 50 + " " + "b" * 50, "🙂", "\x00", "steel~2^3", "-steel", "+++"],
+)  # fmt: skip
+def test_engine_syntax_is_just_text(client, some_offers, q):
+    response = client.get("/api/v1/search/offers", query_string={"q": q})
+    assert response.status_code == 200
+    assert set(response.json) == {"total", "hits", "facets", "next_cursor"}
+
+
+def test_punctuation_still_finds_the_words(client, some_offers):
+    found = client.get("/api/v1/search/offers", query_string={"q": "bars: [cut]"}).json
+    assert found["total"] == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": encode_cursor({"s": "price_asc", "k": [1, 0]})}, "cursor"),  # other sort
+        ({"cursor": encode_cursor({"s": "relevance", "o": 10**9}), "q": "steel"}, "cursor"),
+        ({"cursor": "A" * 5000}, "cursor"),
+        ({"radius_km": "50"}, "radius_km"),
+        ({"near": "Poznań", "radius_km": "-1"}, "radius_km"),
+        ({"near": "Poznań", "radius_km": "far"}, "radius_km"),
+        ({"near": "Atlantis"}, "near"),
+        ({"near": "95,10"}, "near"),
+        ({"sort": "distance"}, "sort"),
+        ({"sort": "cheapest"}, "sort"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "1000"}, "limit"),
+        ({"price_min": "abc"}, "price_min"),
+        ({"price_min": "NaN"}, "price_min"),
+        ({"price_min": "10", "price_max": "5"}, "price_max"),
+        ({"currency": "XXX"}, "currency"),
+        ({"moq_max": "-3"}, "moq_max"),
+        ({"verified": "maybe"}, "verified"),
+        ({"attr.Bad Key": "x"}, "attr.Bad Key"),
+    ],
+)
+def test_bad_parameters_are_named(client, backend, params, field):
+    response = client.get("/api/v1/search/offers", query_string=params)
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert field in response.json["errors"]
+
+
+def test_bad_parameters_on_the_page_show_an_error_not_a_crash(client, backend):
+    response = client.get("/search", query_string={"radius_km": "10"})
+    assert response.status_code == 400
+    assert b"radius_km" in response.data
+
+
+def test_unknown_company_similar_fragment_is_404(client, backend):
+    assert client.get("/search/similar/companies/999999").status_code == 404
+    assert client.get("/search/similar/offers/999999").status_code == 404
+
+
+@pytest.mark.parametrize("q", ['"', "*", "title:(x", "x" * 10_000, "\x00", "🙂" * 300])
+def test_suggest_and_supplier_search_take_any_text(client, some_offers, q):
+    assert client.get("/api/v1/search/suggest", query_string={"q": q}).status_code == 200
+    assert client.get("/api/v1/search/companies", query_string={"q": q}).status_code == 200
+    assert client.get("/search/suppliers", query_string={"q": q}).status_code == 200
+
+
+def test_supplier_search_names_bad_parameters(client, backend):
+    response = client.get("/api/v1/search/companies", query_string={"sort": "price_asc"})
+    assert response.status_code == 400
+    assert "sort" in response.json["errors"]
