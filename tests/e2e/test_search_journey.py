@@ -42,6 +42,8 @@ def test_buyer_searches_offers_from_the_home_page(page: Page, live_server: str, 
     expect(page).to_have_url(re.compile(r"/search\?q=rury"))
     expect(page.locator(".offer-card").first).to_be_visible()
     expect(page.locator(".offer-card mark").first).to_be_visible()
+    # The sort control submits itself from a deferred script: act once it has run.
+    page.wait_for_load_state("load")
     page.get_by_label("Sort").select_option("price_asc")
     expect(page).to_have_url(re.compile(r"sort=price_asc"))
     page.locator(".facet").filter(has_text="Minimum order").locator("a").first.click()
