@@ -21,10 +21,43 @@ MAX_QUERY_CHARS = 500  # longer input is cut: nobody types more, and it bounds e
 MAX_TERMS = 16
 
 
-def fold(text: str) -> str:
-    """Lower-case text with diacritics removed: 'Łódź' -> 'lodz', 'żółć' -> 'zolc'."""
+def fold_by_decomposition(text: str) -> str:
+    """The definition of fold(): NFKD, combining marks dropped, case folded. Slow, one char at a time."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLDS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _fold_table() -> dict[int, str | None]:
+    """Each BMP character that fold changes, mapped to what it becomes (None: a dropped mark).
+
+    NFKD decomposes each character on its own and only reorders combining marks, which are all
+    dropped, so folding a string character by character gives the same result as folding it whole.
+    """
+    table: dict[int, str | None] = {}
+    for code in range(0x80, 0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        folded = "".join(
+            ch
+            for ch in unicodedata.normalize("NFKD", char.translate(_EXTRA_FOLDS))
+            if not unicodedata.combining(ch)
+        )
+        if folded != char:
+            table[code] = folded or None
+    return table
+
+
+_FOLD_TABLE = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Lower-case text with diacritics removed: 'Łódź' -> 'lodz', 'żółć' -> 'zolc'."""
+    if text.isascii():
+        return text.casefold()
+    if max(text) > "\uffff":  # outside the table: rare enough to take the slow path
+        return fold_by_decomposition(text)
+    return text.translate(_FOLD_TABLE).casefold()
 
 
 def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
