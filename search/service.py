@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import functools
 import re
@@ -43,6 +44,7 @@ from search.query import (
 )
 
 MAX_LIMIT = 100
+REPLAY_MARGIN = datetime.timedelta(minutes=10)
 LIST_PARAMS = ("category", "industry", "country", "certificate")
 _LATLON = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -484,8 +486,14 @@ def documents(kind: str, batch: int = 1000) -> Iterator[list[dict]]:
 
 
 def reindex(kind: str, progress: Callable[[int], None]) -> int:
-    """Build a fresh index of one kind and swap it in; changes made meanwhile are replayed after."""
-    started = clock.now()
+    """Build a fresh index of one kind and swap it in; changes made meanwhile are replayed after.
+
+    A change committed while the new index was being filled may have been shipped to the old one
+    (by this process or a worker) and read before its commit by the rebuild: everything touched
+    since shortly before the start is shipped again once the new index is live. The margin covers
+    transactions that stamped updated_at before the start and committed after it.
+    """
+    started = clock.now() - REPLAY_MARGIN
     count = engine.backend().rebuild(kind, documents(kind), progress)
     model = Offer if kind == OFFERS else Company
     changed = set(

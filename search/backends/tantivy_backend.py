@@ -165,11 +165,15 @@ class TantivyBackend:
     def _new_folder(self, kind: str) -> Path:
         return self.root / f"{kind}-v{time.time_ns()}"
 
-    def _slot(self, kind: str) -> _Slot:
-        """The current index, reopened when another process (a reindex) swapped the pointer."""
+    def _slot(self, kind: str, fresh: bool = False) -> _Slot:
+        """The current index, reopened when another process (a reindex) swapped the pointer.
+
+        Searches look at the pointer at most once a second; writes (fresh) look every time, so a
+        change is never written into an index another process has just replaced.
+        """
         slot = self._slots.get(kind)
         now = time.monotonic()
-        if slot is not None and now - slot.checked_at < POINTER_CHECK_SECONDS:
+        if slot is not None and not fresh and now - slot.checked_at < POINTER_CHECK_SECONDS:
             return slot
         pointer = self._pointer(kind)
         try:
@@ -215,7 +219,7 @@ class TantivyBackend:
 
     def _write(self, kind: str, documents: list[dict], ids: list[int]) -> None:
         with self._lock:
-            slot = self._slot(kind)
+            slot = self._slot(kind, fresh=True)
             try:
                 writer = slot.index.writer(WRITER_HEAP, 1)
             except ValueError as exc:  # another process holds the writer lock
