@@ -75,7 +75,7 @@ def generate(count: int, seed: int = 7, batch: int = 5000):
             "text_t": " ".join(terms(f"{description} {name_en} {name_pl}")), "cjk": cjk_field(title),
             "category": [industry, slug], "industry": [industry], "country": [country],
             "certificate": ["iso-9001"] if verified else [], "verified": verified,
-            "company_id": i % 5000, "price_eur": price, "moq": rng.choice([1, 10, 50, 100, 500]),
+            "boost": 1.5 if verified else 0.5, "company_id": i % 5000, "price_eur": price, "moq": rng.choice([1, 10, 50, 100, 500]),
             "lead_time": rng.randint(1, 60), "valid_until": NO_EXPIRY, "attrs": [],
             "newest_key": published * ID_SPACE + i,
             "price_up": (price if price is not None else NO_PRICE) * ID_SPACE + i,

@@ -15,6 +15,7 @@ ID_SPACE = 10_000_000  # sort keys are value * ID_SPACE + id: unique, so a curso
 MAX_PRICE_EUR_CENTS = 10**11 - 1
 NO_PRICE = MAX_PRICE_EUR_CENTS + 1
 EPOCH = dt.date(1970, 1, 1)
+UNRATED_BOOST = 0.5
 NO_EXPIRY = 10**6  # days: an offer without an end date never drops out by date
 
 
@@ -50,7 +51,30 @@ def _geo(company: Company) -> dict:
     return {"lat": company.latitude, "lon": company.longitude}
 
 
+def ratings(company: Company) -> tuple[float | None, int]:
+    """The buyers' overall rating of a supplier (1-5) and how many ratings it rests on."""
+    card = company.scorecard or {}
+    overall, count = card.get("rating_overall"), int(card.get("ratings_count") or 0)
+    return (float(overall) if overall is not None and count else None), count
+
+
+def ranking_boost(company: Company) -> float:
+    """How much trust lifts a supplier's results; both backends multiply scores by log2(2 + boost).
+
+    An unverified, unrated supplier has 0.5 (tantivy ignores values below zero, so the scale starts
+    above it); verification adds 1 (x1.37). Buyers' ratings add up to 0.5 for 5 stars or take up
+    to 0.5 for 1 star, in full from 10 ratings on and in proportion below, so one early rating
+    moves little.
+    """
+    overall, count = ratings(company)
+    lift = 0.0
+    if overall is not None:
+        lift = max(-1.0, min(1.0, (overall - 3.0) / 2.0)) * 0.5 * min(count, 10) / 10
+    return UNRATED_BOOST + (1.0 if company.is_verified else 0.0) + lift
+
+
 def company_summary(company: Company) -> dict:
+    overall, count = ratings(company)
     return {
         "id": company.id,
         "name": company.name,
@@ -58,6 +82,8 @@ def company_summary(company: Company) -> dict:
         "country": company.country,
         "city": company.city or "",
         "verified": company.is_verified,
+        "rating": overall,
+        "ratings_count": count,
     }
 
 
@@ -92,6 +118,7 @@ def offer_document(offer: Offer, rates: dict[str, int]) -> dict:
         "country": [company.country],
         "certificate": valid_certificate_kinds(company),
         "verified": company.is_verified,
+        "boost": ranking_boost(company),
         "company_id": company.id,
         "price_eur": price_eur,
         "moq": offer.moq,
@@ -140,6 +167,7 @@ def company_document(company: Company) -> dict:
         "country": [company.country],
         "certificate": valid_certificate_kinds(company),
         "verified": company.is_verified,
+        "boost": ranking_boost(company),
         "company_id": company.id,
         "newest_key": _key(_seconds(company.created_at), company.id),
         **_geo(company),

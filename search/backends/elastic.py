@@ -61,7 +61,7 @@ WRITE_ERRORS = (
 
 def to_source(doc: dict) -> dict:
     source = {k: v for k, v in doc.items() if k not in ("lat", "lon") and v is not None}
-    source["boost"] = 1.0 if doc.get("verified") else 0.0
+    source["boost"] = float(doc.get("boost", 0.0))
     if doc.get("lat") is not None and doc.get("lon") is not None:
         source["location"] = {"lat": doc["lat"], "lon": doc["lon"]}
     return source

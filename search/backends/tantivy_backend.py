@@ -121,7 +121,7 @@ def to_document(doc: dict) -> tantivy.Document:
         for value in doc.get(name) or ():
             out.add_text(name, value)
     out.add_boolean("verified", bool(doc.get("verified")))
-    out.add_float("boost", 1.0 if doc.get("verified") else 0.0)
+    out.add_float("boost", float(doc.get("boost", 0.0)))
     for name in INTEGERS:
         if doc.get(name) is not None:
             out.add_integer(name, int(doc[name]))

@@ -224,6 +224,34 @@ def test_verified_suppliers_rank_higher(index):
     assert ids(search(kind=COMPANIES, q="valve")) == [trusted.id, plain.id]
 
 
+def test_well_rated_suppliers_rank_higher_and_show_their_rating(index):
+    def rated(name: str, overall: float, count: int):
+        company = f.supplier(name, description="gasket maker")
+        company.scorecard = {"rating_overall": overall, "ratings_count": count}
+        f.offer(company, "Rubber gaskets")
+        return company
+
+    poor, unrated = (
+        rated("Poor Gaskets", 1.5, 12),
+        f.supplier("New Gaskets", description="gasket maker"),
+    )
+    f.offer(unrated, "Rubber gaskets")
+    praised = rated("Praised Gaskets", 4.8, 25)
+    index()
+    assert ids(search(kind=COMPANIES, q="gasket")) == [praised.id, unrated.id, poor.id]
+    hits = search(q="gaskets").hits
+    assert [h.data["company"]["name"] for h in hits] == [
+        "Praised Gaskets",
+        "New Gaskets",
+        "Poor Gaskets",
+    ]
+    assert (hits[0].data["company"]["rating"], hits[0].data["company"]["ratings_count"]) == (
+        4.8,
+        25,
+    )
+    assert hits[1].data["company"]["rating"] is None
+
+
 def test_highlights_mark_matches_escaped(index):
     company = f.supplier("Marks")
     f.offer(company, "<b>Steel</b> pipes & tubes")

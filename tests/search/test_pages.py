@@ -73,3 +73,16 @@ def test_similar_fragment(client, catalogue, index):
     assert "Stainless steel tubes" in html
     assert client.get(f"/search/similar/companies/{seller.id}").status_code == 200
     assert other.id
+
+
+def test_result_cards_show_the_suppliers_rating_in_both_languages(client, index):
+    seller = f.supplier("Rated Valves", description="valves")
+    seller.scorecard = {"rating_overall": 4.5, "ratings_count": 3}
+    f.offer(seller, "Ball valves DN50")
+    f.offer(f.supplier("Unrated Valves"), "Gate valves DN50")
+    index()
+    offers = client.get("/search", query_string={"q": "valves"}).get_data(as_text=True)
+    assert "★ 4.5" in offers and "(3 ratings)" in offers
+    assert offers.count('class="rating"') == 1  # the unrated supplier shows none
+    suppliers = client.get("/search/suppliers", query_string={"q": "valves", "lang": "pl"})
+    assert "(3 oceny)" in suppliers.get_data(as_text=True)
