@@ -24,6 +24,15 @@ FACETS = {
     OFFERS: ("category", "industry", "country", "verified", "certificate"),
     COMPANIES: ("industry", "country", "verified", "certificate"),
 }
+ATTRIBUTES_FACET = "attrs"  # buckets are "key=value"; the service splits them per attribute
+
+
+def term_facets(query: SearchQuery) -> tuple[str, ...]:
+    """The keyword fields a query counts values of."""
+    names = FACETS[query.kind]
+    return (*names, ATTRIBUTES_FACET) if query.attribute_facets else names
+
+
 # Range facets: index field and the bounds between buckets (lower bound inclusive).
 RANGE_FACETS = {
     OFFERS: {
@@ -99,6 +108,7 @@ class SearchQuery:
     limit: int = 20
     cursor: str | None = None
     facets: bool = True
+    attribute_facets: bool = False  # also count category attribute values (one category chosen)
     exclude_ids: list[int] = dataclasses.field(default_factory=list)
     valid_on: int | None = None  # days since 1970: offers ending before this day are hidden
     cursor_state: dict[str, Any] | None = None  # the decoded cursor, set by the service

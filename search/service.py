@@ -29,6 +29,7 @@ from search.documents import EPOCH, chunked, company_document, offer_document
 from search.models import CurrencyRate, to_eur_cents
 from search.places import locate
 from search.query import (
+    ATTRIBUTES_FACET,
     COMPANIES,
     MAX_RADIUS_KM,
     OFFERS,
@@ -125,6 +126,19 @@ _category_names = _Cached(
 )
 
 
+_category_attributes = _Cached(
+    lambda: {
+        slug: {spec["key"]: spec for spec in attributes or [] if spec.get("key")}
+        for slug, attributes in db.session.execute(sa.select(Category.slug, Category.attributes))
+    }
+)
+
+
+def category_attributes(slug: str) -> dict[str, dict]:
+    """The typed attributes a category defines, by key (empty for unknown categories)."""
+    return _category_attributes.get().get(slug, {})
+
+
 def currency_rates() -> dict[str, int]:
     return _rates.get()
 
@@ -133,6 +147,7 @@ def forget_cached() -> None:
     """Drop cached rates and category names (after an operator changes them; tests)."""
     _rates.clear()
     _category_names.clear()
+    _category_attributes.clear()
     _fixed_label.cache_clear()
 
 
@@ -169,6 +184,9 @@ def build_query(kind: str, args: Mapping) -> SearchQuery:
                 if not re.fullmatch(r"[a-z0-9_]{1,40}", name) or len(value) > 80:
                     raise _bad(key, _l("Unknown attribute."))
                 query.attributes[name] = fold(value.strip())
+        query.attribute_facets = len(query.category) == 1 and bool(
+            category_attributes(query.category[0])
+        )
     near = (args.get("near") or "").strip()
     if near:
         match = _LATLON.match(near)
@@ -219,7 +237,59 @@ def run(query: SearchQuery) -> SearchResult:
         hit.highlight[field] = highlight(hit.data.get(field, ""), words)
         hit.data["url"] = url(hit.data)
     _label_facets(query.kind, result)
+    _split_attributes(query, result)
     return result
+
+
+def _attribute_label(spec: Mapping, locale: str) -> str:
+    label = spec.get("label_pl" if locale == "pl" else "label_en") or spec["key"]
+    return f"{label} ({spec['unit']})" if spec.get("unit") else label
+
+
+def attribute_titles(query: SearchQuery | None) -> dict[str, str]:
+    """Headings of the attribute facets a query asked for: 'attr.thickness_mm' -> 'Thickness (mm)'."""
+    if query is None or not query.attribute_facets:
+        return {}
+    locale = _locale()
+    specs = category_attributes(query.category[0])
+    return {f"attr.{key}": _attribute_label(spec, locale) for key, spec in specs.items()}
+
+
+def _split_attributes(query: SearchQuery, result: SearchResult) -> None:
+    """The 'key=value' counts become one facet per attribute of the chosen category."""
+    buckets = result.facets.pop(ATTRIBUTES_FACET, None)
+    if not buckets:
+        return
+    specs = category_attributes(query.category[0]) if query.category else {}
+    yes_no = {"true": str(_l("Yes")), "false": str(_l("No"))}
+    grouped: dict[str, list[FacetBucket]] = {}
+    for bucket in buckets:
+        key, _sep, value = bucket.value.partition("=")
+        spec = specs.get(key)
+        if spec is None or not value:
+            continue
+        if spec.get("type") == "bool":
+            label = yes_no.get(value, value)
+        else:
+            choices = {fold(str(c)): str(c) for c in spec.get("choices") or ()}
+            label = choices.get(value, value)
+        grouped.setdefault(key, []).append(
+            FacetBucket(value=value, count=bucket.count, label=label)
+        )
+    for key in specs:  # in the order the category lists them
+        if key not in grouped:
+            continue
+        values = grouped[key]
+        if specs[key].get("type") == "number":
+            values.sort(key=lambda b: _as_number(b.value))
+        result.facets[f"attr.{key}"] = values
+
+
+def _as_number(value: str) -> tuple[int, float | str]:
+    try:
+        return 0, float(value)
+    except ValueError:
+        return 1, value
 
 
 def _highlight_terms(query: SearchQuery) -> tuple[set[str], list[str]]:

@@ -28,6 +28,9 @@ def _chips() -> list[tuple[str, str]]:
         for value in request.args.getlist(name):
             if value:
                 chips.append((name, value))
+    for name, value in request.args.items(multi=True):
+        if name.startswith("attr.") and value:
+            chips.append((name, value))
     return chips
 
 
@@ -46,7 +49,7 @@ def _page(kind: str, template: str):
         error=error,
         chips=_chips(),
         sorts=SORTS[kind],
-        facet_labels=FACET_LABELS,
+        facet_labels={**FACET_LABELS, **service.attribute_titles(query)},
         sort_labels=SORT_LABELS,
         grouped=service.offers_by_supplier(result)
         if request.args.get("view") == "suppliers"

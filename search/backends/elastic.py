@@ -13,7 +13,6 @@ from elasticsearch import ConnectionError as EsConnectionError
 from search.analysis import fuzziness
 from search.backends import BackendUnavailable, facet_value, haversine_km
 from search.query import (
-    FACETS,
     KINDS,
     MAX_RELEVANCE_OFFSET,
     OFFERS,
@@ -25,6 +24,7 @@ from search.query import (
     encode_cursor,
     range_aggregation,
     range_buckets,
+    term_facets,
 )
 
 SORT_FIELDS = {"newest": ("newest_key", "desc"), "price_asc": ("price_up", "asc"),
@@ -295,7 +295,7 @@ class ElasticsearchBackend:
             body["from_"] = state.get("o", 0)
         if query.facets:
             body["aggs"] = {
-                name: {"terms": {"field": name, "size": 200}} for name in FACETS[query.kind]
+                name: {"terms": {"field": name, "size": 200}} for name in term_facets(query)
             }
             for name, (field, bounds) in RANGE_FACETS[query.kind].items():
                 body["aggs"][name] = range_aggregation(field, bounds)
@@ -306,7 +306,7 @@ class ElasticsearchBackend:
         except ApiError as exc:
             if exc.status_code == 404:
                 return SearchResult(
-                    0, [], {n: [] for n in FACETS[query.kind]} if query.facets else {}, None
+                    0, [], {n: [] for n in term_facets(query)} if query.facets else {}, None
                 )
             raise
         raw_hits = response["hits"]["hits"]
@@ -337,7 +337,7 @@ class ElasticsearchBackend:
                     cursor = encode_cursor({"s": sort, "o": offset})
         facets = {}
         if query.facets:
-            for name in FACETS[query.kind]:
+            for name in term_facets(query):
                 buckets = response.get("aggregations", {}).get(name, {}).get("buckets", [])
                 facets[name] = [
                     FacetBucket(value=facet_value(b), count=b["doc_count"])

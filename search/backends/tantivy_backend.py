@@ -19,7 +19,6 @@ from tantivy import FieldType, Occur, Order, Query
 from search.analysis import fuzziness
 from search.backends import BackendUnavailable, bounding_box, facet_value, haversine_km
 from search.query import (
-    FACETS,
     KINDS,
     MAX_RELEVANCE_OFFSET,
     OFFERS,
@@ -31,6 +30,7 @@ from search.query import (
     encode_cursor,
     range_aggregation,
     range_buckets,
+    term_facets,
 )
 
 log = logging.getLogger(__name__)
@@ -474,7 +474,7 @@ class TantivyBackend:
     def _facets(self, searcher: tantivy.Searcher, query: SearchQuery, base: Query) -> dict:
         if not query.facets:
             return {}
-        names = FACETS[query.kind]
+        names = term_facets(query)
         aggs = {name: {"terms": {"field": name, "size": 200}} for name in names}
         ranges = RANGE_FACETS[query.kind]
         for name, (field, bounds) in ranges.items():
@@ -566,7 +566,7 @@ class TantivyBackend:
                 hit.distance_km = haversine_km(query.near.lat, query.near.lon, lat, lon)
 
     def _empty_facets(self, query: SearchQuery) -> dict:
-        return {name: [] for name in FACETS[query.kind]} if query.facets else {}
+        return {name: [] for name in term_facets(query)} if query.facets else {}
 
     def similar(self, kind: str, object_id: int, document: dict, limit: int) -> list[Hit]:
         searcher = self._slot(kind).index.searcher()

@@ -126,6 +126,24 @@ def test_title_outweighs_description(index):
     assert ids(search(q="galvanized")) == [in_title.id, in_text.id]
 
 
+def test_category_attributes_are_facets_once_one_category_is_chosen(index):
+    mill = f.supplier("Tube Mill")
+    for grade, thickness in (("1.4301", 10), ("1.4404", 2), ("1.4301", 2)):
+        f.offer(mill, f"Tube {grade}", attributes={"steel_grade": grade, "thickness_mm": thickness})
+    f.offer(mill, "Tube without data")
+    index()
+    result = search(category="steel-pipes-tubes")
+    grades = [(b.value, b.label, b.count) for b in result.facets["attr.steel_grade"]]
+    assert grades == [("1.4301", "1.4301", 2), ("1.4404", "1.4404", 1)]
+    assert [(b.value, b.count) for b in result.facets["attr.thickness_mm"]] == [("2", 2), ("10", 1)]
+    narrowed = search(category="steel-pipes-tubes", **{"attr.steel_grade": "1.4404"})
+    assert narrowed.total == 1
+    assert [(b.value, b.count) for b in narrowed.facets["attr.thickness_mm"]] == [("2", 1)]
+    # an industry defines no attributes of its own, and without a category there is no facet
+    assert not any(name.startswith("attr.") for name in search(category="metals").facets)
+    assert not any(name.startswith("attr.") for name in search(q="tube").facets)
+
+
 def test_drafts_never_appear(market):
     assert market["offers"]["draft"].id not in ids(search(q="stainless"))
     assert market["offers"]["draft"].id not in ids(search())

@@ -86,3 +86,24 @@ def test_result_cards_show_the_suppliers_rating_in_both_languages(client, index)
     assert offers.count('class="rating"') == 1  # the unrated supplier shows none
     suppliers = client.get("/search/suppliers", query_string={"q": "valves", "lang": "pl"})
     assert "(3 oceny)" in suppliers.get_data(as_text=True)
+
+
+def test_attribute_facets_on_the_page_and_in_the_api(client, index):
+    mill = f.supplier("Tube Mill")
+    f.offer(mill, "Tube A", attributes={"steel_grade": "S235JR", "surface": "galvanized"})
+    f.offer(mill, "Tube B", attributes={"steel_grade": "1.4301", "surface": "polished"})
+    index()
+    html = client.get("/search", query_string={"category": "steel-pipes-tubes"}).get_data(
+        as_text=True
+    )
+    assert "<h3>Steel grade</h3>" in html and "<h3>Surface finish</h3>" in html
+    assert "attr.steel_grade=s235jr" in html and ">S235JR</a>" in html
+    chosen = client.get(
+        "/search", query_string={"category": "steel-pipes-tubes", "attr.surface": "polished"}
+    ).get_data(as_text=True)
+    assert "Tube B" in chosen and "Tube A" not in chosen
+    assert '<li class="chip">polished' in chosen
+    polish = client.get("/search", query_string={"category": "steel-pipes-tubes", "lang": "pl"})
+    assert "<h3>Gatunek stali</h3>" in polish.get_data(as_text=True)
+    body = client.get("/api/v1/search/offers", query_string={"category": "steel-pipes-tubes"}).json
+    assert {"value": "s235jr", "label": "S235JR", "count": 1} in body["facets"]["attr.steel_grade"]
