@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
 
 from listings.models import Category, Offer
 from marketplace.companies.models import Company
 from marketplace.core import clock
+from marketplace.core.money import Money
 from search.analysis import cjk_field, fold, terms
 from search.models import to_eur_cents
 
@@ -87,11 +92,61 @@ def company_summary(company: Company) -> dict:
     }
 
 
-def offer_document(offer: Offer, rates: dict[str, int]) -> dict:
-    """Everything the index keeps about one public offer."""
-    company = offer.company
-    path = category_path(offer.category)
-    lowest = offer.lowest_price
+@dataclasses.dataclass(frozen=True)
+class Supplier:
+    """What an offer's document repeats of its company; computed once per company in a reindex."""
+
+    id: int
+    name: str
+    country: str
+    verified: bool
+    certificates: list[str]
+    boost: float
+    geo: dict
+    summary: dict
+
+
+def supplier(company: Company) -> Supplier:
+    return Supplier(
+        id=company.id,
+        name=company.name,
+        country=company.country,
+        verified=company.is_verified,
+        certificates=valid_certificate_kinds(company),
+        boost=ranking_boost(company),
+        geo=_geo(company),
+        summary=company_summary(company),
+    )
+
+
+def public_offer_conditions() -> list[sa.ColumnElement[bool]]:
+    """Which offers anyone may see (and the index holds): published, not expired, seller active."""
+    today = clock.today()
+    return [
+        Offer.status == "published",
+        sa.or_(Offer.valid_until.is_(None), Offer.valid_until >= today),
+        Company.status == "active",
+    ]
+
+
+_UNSET: Any = object()
+
+
+def offer_document(
+    offer: Any,
+    rates: dict[str, int],
+    *,
+    seller: Supplier | None = None,
+    path: list[Any] | None = None,
+    lowest: Money | None = _UNSET,
+) -> dict:
+    """Everything the index keeps about one public offer.
+
+    offer is an Offer, or any row with its columns (a reindex reads plain rows and passes the
+    seller, the category path and the lowest price it looked up in bulk)."""
+    company = seller or supplier(offer.company)
+    path = path if path is not None else category_path(offer.category)
+    lowest = offer.lowest_price if lowest is _UNSET else lowest
     price_eur = None
     if lowest is not None and offer.currency in rates:
         price_eur = min(to_eur_cents(lowest.amount, rates[offer.currency]), MAX_PRICE_EUR_CENTS)
@@ -116,9 +171,9 @@ def offer_document(offer: Offer, rates: dict[str, int]) -> dict:
         "category": [c.slug for c in path],
         "industry": [path[0].slug],
         "country": [company.country],
-        "certificate": valid_certificate_kinds(company),
-        "verified": company.is_verified,
-        "boost": ranking_boost(company),
+        "certificate": company.certificates,
+        "verified": company.verified,
+        "boost": company.boost,
         "company_id": company.id,
         "price_eur": price_eur,
         "moq": offer.moq,
@@ -128,7 +183,7 @@ def offer_document(offer: Offer, rates: dict[str, int]) -> dict:
         "newest_key": _key(_seconds(offer.published_at or offer.created_at), offer.id),
         "price_up": _key(price_eur if price_eur is not None else NO_PRICE, offer.id),
         "price_down": _key(price_eur, offer.id) if price_eur is not None else offer.id,
-        **_geo(company),
+        **company.geo,
         "data": {
             "id": offer.id,
             "title": offer.title,
@@ -143,7 +198,7 @@ def offer_document(offer: Offer, rates: dict[str, int]) -> dict:
                 "name_en": path[-1].name_en,
                 "name_pl": path[-1].name_pl,
             },
-            "company": company_summary(company),
+            "company": company.summary,
             "published_at": (offer.published_at or offer.created_at).isoformat(),
         },
     }

@@ -14,7 +14,7 @@ from listings.models import Offer, OfferImage, PriceTier
 from marketplace.companies.models import Certificate, Company, CompanyIndustry
 from marketplace.core import clock
 from search.backends import SearchBackend
-from search.documents import company_document, offer_document
+from search.documents import company_document, offer_document, public_offer_conditions
 from search.models import CurrencyRate, OutboxEntry
 from search.query import COMPANIES, OFFERS
 
@@ -92,16 +92,10 @@ def rates(session: Session) -> dict[str, int]:
 
 
 def public_offers(session: Session, ids: list[int]) -> list[Offer]:
-    today = clock.today()
     stmt = (
         sa.select(Offer)
         .join(Company, Company.id == Offer.company_id)
-        .where(
-            Offer.id.in_(ids),
-            Offer.status == "published",
-            sa.or_(Offer.valid_until.is_(None), Offer.valid_until >= today),
-            Company.status == "active",
-        )
+        .where(Offer.id.in_(ids), *public_offer_conditions())
     )
     return list(session.execute(stmt).unique().scalars())
 

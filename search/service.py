@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 import decimal
 import functools
+import gc
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import url_for
@@ -16,16 +18,26 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
-from listings.models import Category, Offer
+from listings.models import Category, Offer, PriceTier
 from marketplace.companies.models import Company
 from marketplace.companies.reference import CERTIFICATE_KINDS, INDUSTRIES, country_names
 from marketplace.core import clock
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.extensions import db
+from marketplace.core.money import Money
 from search import engine, outbox
 from search.analysis import fold, parse, terms
 from search.backends import BackendUnavailable
-from search.documents import EPOCH, chunked, company_document, offer_document
+from search.documents import (
+    EPOCH,
+    Supplier,
+    category_path,
+    chunked,
+    company_document,
+    offer_document,
+    public_offer_conditions,
+    supplier,
+)
 from search.models import CurrencyRate, to_eur_cents
 from search.places import locate
 from search.query import (
@@ -515,15 +527,10 @@ def offers_by_supplier(result: SearchResult) -> list[tuple[dict, list[Hit]]]:
 
 
 def _public_offer_ids() -> sa.Select:
-    today = clock.today()
     return (
         sa.select(Offer.id)
         .join(Company, Company.id == Offer.company_id)
-        .where(
-            Offer.status == "published",
-            sa.or_(Offer.valid_until.is_(None), Offer.valid_until >= today),
-            Company.status == "active",
-        )
+        .where(*public_offer_conditions())
         .order_by(Offer.id)
     )
 
@@ -541,18 +548,65 @@ def count_documents(kind: str) -> int:
 def documents(kind: str, batch: int = 1000) -> Iterator[list[dict]]:
     """Every document of a kind, in batches, straight from the database."""
     if kind == OFFERS:
-        rates = currency_rates()
-        ids = list(db.session.execute(_public_offer_ids()).scalars())
-        for chunk in chunked(ids, batch):
-            offers = outbox.public_offers(db.session, chunk)
-            yield [offer_document(o, rates) for o in offers]
-            db.session.expunge_all()
+        yield from _offer_documents(batch)
     else:
         ids = list(db.session.execute(
             sa.select(Company.id).where(Company.status == "active").order_by(Company.id)).scalars())  # fmt: skip
         for chunk in chunked(ids, batch):
             yield [company_document(c) for c in outbox.active_companies(db.session, chunk)]
             db.session.expunge_all()
+
+
+class CategoryName(NamedTuple):
+    slug: str
+    name_en: str
+    name_pl: str
+
+
+_OFFER_COLUMNS = (Offer.id, Offer.company_id, Offer.category_id, Offer.title, Offer.description,
+                  Offer.attributes, Offer.sku, Offer.incoterm_place, Offer.unit, Offer.moq,
+                  Offer.currency, Offer.price_on_request, Offer.lead_time_days, Offer.valid_until,
+                  Offer.published_at, Offer.created_at)  # fmt: skip
+
+
+def _offer_documents(batch: int) -> Iterator[list[dict]]:
+    """Offer documents read as plain rows: categories and sellers looked up once, prices in bulk.
+
+    The same documents as offer_document(Offer) gives, at several times the speed of loading
+    every offer, price tier and company as ORM objects."""
+    session = db.session
+    rates = currency_rates()
+    paths = {
+        c.id: [CategoryName(p.slug, p.name_en, p.name_pl) for p in category_path(c)]
+        for c in session.execute(sa.select(Category)).scalars()
+    }
+    sellers: dict[int, Supplier] = {}
+    ids = list(session.execute(_public_offer_ids()).scalars())
+    for chunk in chunked(ids, batch):
+        rows = session.execute(
+            sa.select(*_OFFER_COLUMNS)
+            .join(Company, Company.id == Offer.company_id)
+            .where(Offer.id.in_(chunk), *public_offer_conditions())
+        ).all()
+        lowest = dict(
+            session.execute(
+                sa.select(PriceTier.offer_id, sa.func.min(PriceTier.unit_price))
+                .where(PriceTier.offer_id.in_(chunk))
+                .group_by(PriceTier.offer_id)
+            ).all()
+        )
+        missing = {row.company_id for row in rows} - sellers.keys()
+        if missing:
+            for company in outbox.active_companies(session, sorted(missing)):
+                sellers[company.id] = supplier(company)
+            session.expunge_all()
+        docs = []
+        for row in rows:
+            amount = None if row.price_on_request else lowest.get(row.id)
+            price = Money(amount, row.currency) if amount is not None else None
+            docs.append(offer_document(row, rates, seller=sellers[row.company_id],
+                                       path=paths[row.category_id], lowest=price))  # fmt: skip
+        yield docs
 
 
 def reindex(kind: str, progress: Callable[[int], None]) -> int:
@@ -564,7 +618,14 @@ def reindex(kind: str, progress: Callable[[int], None]) -> int:
     transactions that stamped updated_at before the start and committed after it.
     """
     started = clock.now() - REPLAY_MARGIN
-    count = engine.backend().rebuild(kind, documents(kind), progress)
+    # Millions of short-lived ORM objects pass through: keep the cycle collector off the
+    # long-lived app objects (a third of the time went to rescanning them).
+    gc.collect()
+    gc.freeze()
+    try:
+        count = engine.backend().rebuild(kind, documents(kind), progress)
+    finally:
+        gc.unfreeze()
     model = Offer if kind == OFFERS else Company
     changed = set(
         db.session.execute(sa.select(model.id).where(model.updated_at >= started)).scalars()

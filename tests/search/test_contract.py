@@ -389,3 +389,18 @@ def test_small_and_empty_radius(market):
     assert empty.total == 0 and empty.hits == []
     facets = search(near="Poznań", radius_km="150", q="rury").facets
     assert {b.value: b.count for b in facets["country"]} == {"PL": 2}  # rury, and pipes by category
+
+
+def test_reindex_builds_the_same_documents_as_each_change_does(market):
+    from listings.models import Offer  # noqa: PLC0415
+    from marketplace.core.extensions import db  # noqa: PLC0415
+    from search.documents import offer_document  # noqa: PLC0415
+
+    market["poznan"].scorecard = {"rating_overall": 4.2, "ratings_count": 4}
+    db.session.flush()
+    rates = service.currency_rates()
+    built = {doc["id"]: doc for batch in service.documents(OFFERS, batch=2) for doc in batch}
+    public = [o for o in market["offers"].values() if o.status == "published"]
+    assert sorted(built) == sorted(o.id for o in public)
+    for offer in public:
+        assert built[offer.id] == offer_document(db.session.get(Offer, offer.id), rates)
