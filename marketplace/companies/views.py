@@ -19,7 +19,7 @@ from marketplace.core import uploads
 from marketplace.core.access import Permission, get_owned, permission_required
 from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
-from marketplace.core.forms import also_check, apply_errors
+from marketplace.core.forms import also_check, saved
 from marketplace.core.pagination import parse_limit
 
 bp = Blueprint("companies", __name__)
@@ -145,13 +145,9 @@ def edit_profile():
         form.capabilities.data = "\n".join(company.capabilities or [])
         form.languages.data = company.languages or []
     if form.validate_on_submit():
-        try:
+        with saved(form, fields_only=True) as outcome:
             services.update_profile(current_user, company, form.to_data())
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The company profile is saved."), "success")
             return redirect(url_for("companies.edit_profile"))
     elif form.is_submitted():
@@ -204,15 +200,11 @@ def add_certificate():
     if form.validate():
         file = request.files.get("document")
         document = (file.stream, file.filename) if file and file.filename else None
-        try:
+        with saved(form, fields_only=True) as outcome:
             services.add_certificate(
                 current_user, company, form.data, document, current_app.config["MAX_DOCUMENT_BYTES"]
             )
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The certificate is added."), "success")
             return redirect(url_for("companies.edit_profile") + "#certificates")
     profile_form = forms.ProfileForm(obj=company, formdata=None)
