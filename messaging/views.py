@@ -18,9 +18,9 @@ from flask_login import current_user, login_required
 from marketplace.companies.models import Company
 from marketplace.core import clock, live, uploads
 from marketplace.core.access import Permission, permission_required, require
-from marketplace.core.errors import NotFound, ValidationError
+from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
-from marketplace.core.forms import saved
+from marketplace.core.forms import committed, saved
 from marketplace.core.money import Money, MoneyError
 from marketplace.core.pagination import parse_limit
 from messaging import contexts, forms, meetings, moderation, notifications, services
@@ -296,24 +296,22 @@ def attachment(thread_id: int, attachment_id: int):
     return uploads.send(item.key, item.content_type, item.filename, inline=inline)
 
 
+def _not_reported(error: DomainError) -> str:
+    return _(
+        "Not reported: %(reason)s",
+        reason=" ".join(error.field_errors.get("reason", [error.message])),
+    )
+
+
 @bp.post("/messages/<int:thread_id>/messages/<int:message_id>/report")
 @login_required
 def report(thread_id: int, message_id: int):
     thread = services.get_thread(current_user, thread_id)
     form = forms.ReportForm()
-    try:
+    with committed(_not_reported, fields_only=True) as outcome:
         moderation.report_message(current_user, thread, message_id, form.reason.data or "")
-    except ValidationError as error:
-        db.session.rollback()
-        flash(
-            _(
-                "Not reported: %(reason)s",
-                reason=" ".join(error.errors.get("reason", [error.message])),
-            ),
-            "error",
-        )
+    if not outcome.ok:
         return redirect(url_for("messaging.thread", thread_id=thread.id)), 303
-    db.session.commit()
     flash(_("Thank you. The operator will look at this message."), "success")
     return redirect(url_for("messaging.thread", thread_id=thread.id))
 

@@ -78,7 +78,9 @@ def saved(form: FlaskForm, *, fields_only: bool = False) -> Iterator[Outcome]:
 
 
 @contextlib.contextmanager
-def committed(describe: Callable[[DomainError], str] | None = None) -> Iterator[Outcome]:
+def committed(
+    describe: Callable[[DomainError], str] | None = None, *, fields_only: bool = False
+) -> Iterator[Outcome]:
     """Run a button's action (a POST without a form to show again) as one unit: commit when it
     succeeds; otherwise roll back and flash why nothing changed (the error's message, or what
     describe makes of the error).
@@ -88,12 +90,16 @@ def committed(describe: Callable[[DomainError], str] | None = None) -> Iterator[
         if outcome.ok:
             flash(...)
         return redirect(...)
-    """
+
+    With fields_only, only invalid input is flashed; other domain errors roll back and go on
+    to the error page."""
     outcome = Outcome()
     try:
         yield outcome
     except DomainError as error:
         db.session.rollback()
+        if fields_only and not isinstance(error, ValidationError):
+            raise
         flash(describe(error) if describe else error.message, "error")
     else:
         db.session.commit()
