@@ -22,7 +22,7 @@ from marketplace.core import clock
 from marketplace.core.access import Permission, permission_required
 from marketplace.core.errors import ValidationError
 from marketplace.core.extensions import db
-from marketplace.core.forms import apply_errors
+from marketplace.core.forms import saved
 
 bp = Blueprint("listings_csv", __name__)
 MAX_CSV_BYTES = 25 * 1024 * 1024
@@ -35,7 +35,7 @@ def upload():
     form = forms.ImportForm()
     if request.method == "POST" and form.validate():
         file = request.files.get("file")
-        try:
+        with saved(form, fields_only=True) as outcome:
             if file is None or not file.filename:
                 raise ValidationError({"file": [_("Choose a CSV file.")]})
             job = csv_io.start_import(
@@ -45,11 +45,7 @@ def upload():
                 valid_rows_only=bool(form.valid_rows_only.data),
                 max_bytes=min(MAX_CSV_BYTES, current_app.config["MAX_CONTENT_LENGTH"]),
             )
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             return redirect(url_for("listings_csv.job_page", job_id=job.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("listings/import.html", form=form, columns=csv_io.COLUMNS), status

@@ -14,9 +14,9 @@ from listings.validation import validate_request
 from marketplace.companies.models import Company, CompanyStatus
 from marketplace.companies.reference import country_names
 from marketplace.core.access import Permission, get_owned, permission_required
-from marketplace.core.errors import DomainError, NotFound, ValidationError
+from marketplace.core.errors import NotFound, ValidationError
 from marketplace.core.extensions import db
-from marketplace.core.forms import apply_errors
+from marketplace.core.forms import committed, saved
 from marketplace.core.pagination import parse_limit
 
 bp = Blueprint("buy_requests", __name__)
@@ -102,13 +102,9 @@ def request_detail(request_id: int):
 def new_request():
     form = _form(None)
     if request.method == "POST" and form.validate():
-        try:
+        with saved(form, fields_only=True) as outcome:
             buy_request = buy_requests.create_request(current_user, form.to_data())
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Your buy request is posted."), "success")
             return redirect(url_for("buy_requests.request_detail", request_id=buy_request.id))
     status = 422 if form.errors or form.form_errors else 200
@@ -122,16 +118,9 @@ def edit_request(request_id: int):
     buy_request = get_owned(BuyRequest, request_id, current_user.company_id)
     form = _form(buy_request)
     if request.method == "POST" and form.validate():
-        try:
+        with saved(form) as outcome:
             buy_requests.update_request(current_user, buy_request, form.to_data())
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The buy request is saved."), "success")
             return redirect(url_for("buy_requests.request_detail", request_id=buy_request.id))
     status = 422 if form.errors or form.form_errors else 200
@@ -165,13 +154,9 @@ def validate_request_form():
 @permission_required(Permission.BUY)
 def change_request_status(request_id: int):
     buy_request = get_owned(BuyRequest, request_id, current_user.company_id)
-    try:
+    with committed() as outcome:
         buy_requests.change_status(current_user, buy_request, request.form.get("status", ""))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash(
             _(
                 "The buy request is now %(status)s.",

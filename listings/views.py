@@ -25,6 +25,7 @@ from marketplace.core import security, uploads
 from marketplace.core.access import Permission, get_owned, permission_required, role_allows
 from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
+from marketplace.core.forms import committed, saved
 from marketplace.core.pagination import parse_limit
 
 bp = Blueprint("listings", __name__)
@@ -201,16 +202,12 @@ def _save_images(offer: Offer) -> None:
 def new_offer():
     form = _offer_form(None)
     if request.method == "POST" and form.validate():
-        try:
+        with saved(form, fields_only=True) as outcome:
             offer = services.create_offer(current_user, form.to_data(request.form))
             _save_images(offer)
             if request.form.get("action") == "publish":
                 services.publish(current_user, offer)
-        except ValidationError as error:
-            db.session.rollback()
-            form.apply_errors(error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(
                 _("The offer is published.")
                 if offer.status == OfferStatus.PUBLISHED
@@ -228,19 +225,12 @@ def edit_offer(offer_id: int):
     offer = get_owned(Offer, offer_id, current_user.company_id)
     form = _offer_form(offer)
     if request.method == "POST" and form.validate():
-        try:
+        with saved(form) as outcome:
             services.update_offer(current_user, offer, form.to_data(request.form))
             _save_images(offer)
             if request.form.get("action") == "publish" and offer.status != OfferStatus.PUBLISHED:
                 services.publish(current_user, offer)
-        except ValidationError as error:
-            db.session.rollback()
-            form.apply_errors(error)
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The offer is saved."), "success")
             return redirect(url_for("listings.offer_detail", offer_id=offer.id))
     return _render_form(form, offer, 422 if _has_errors(form) else 200)
@@ -273,23 +263,21 @@ def delete_image(offer_id: int, image_id: int):
     return redirect(url_for("listings.edit_offer", offer_id=offer.id))
 
 
+def _problems(error: DomainError) -> str:
+    """Every field's message when the error names fields, else its one message."""
+    if not error.field_errors:
+        return error.message
+    return "; ".join(m for messages in error.field_errors.values() for m in messages)
+
+
 @bp.post("/offers/<int:offer_id>/status")
 @login_required
 @permission_required(Permission.SELL)
 def change_offer_status(offer_id: int):
     offer = get_owned(Offer, offer_id, current_user.company_id)
-    try:
+    with committed(_problems) as outcome:
         services.change_status(current_user, offer, request.form.get("status", ""))
-    except DomainError as error:
-        db.session.rollback()
-        flash(
-            error.message
-            if not error.field_errors
-            else "; ".join(m for messages in error.field_errors.values() for m in messages),
-            "error",
-        )
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash(
             _("The offer is now %(status)s.", status=services.status_label(offer.status)),
             "success",

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
+from marketplace.core.errors import ValidationError
 from marketplace.core.money import CURRENCIES
 
 SLOT_ROWS = 3
@@ -80,6 +81,15 @@ class MeetingForm(FlaskForm):
         if name == "slots":
             return "starts_at_1"
         return name
+
+    def apply_errors(self, error: ValidationError) -> None:
+        """A service's slot errors beside the slot rows they name; the rest above the form."""
+        for name, messages in error.errors.items():
+            field = self._fields.get(self.error_field(name))
+            if field is not None:
+                field.errors = [*list(field.errors or []), *messages]
+            else:
+                self.form_errors.extend(messages)
 
 
 class ReportForm(FlaskForm):

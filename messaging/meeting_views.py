@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
+from marketplace.core.forms import committed, saved
 from messaging import calendars, forms, ics, meetings, services
 from messaging.models import MessagingSettings
 from messaging.views import _thread_page
@@ -19,43 +20,28 @@ def _back(meeting) -> Response:
     return redirect(url_for("messaging.thread", thread_id=meeting.thread_id, _anchor="meetings"))
 
 
-def _apply_meeting_errors(form: forms.MeetingForm, error: ValidationError) -> None:
-    for name, messages in error.errors.items():
-        field = form._fields.get(form.error_field(name))
-        if field is not None:
-            field.errors = [*list(field.errors or []), *messages]
-        else:
-            form.form_errors.extend(messages)
-
-
 @bp.post("/messages/<int:thread_id>/meetings")
 @login_required
 def propose(thread_id: int):
     thread = services.get_thread(current_user, thread_id)
     form = forms.MeetingForm()
     if form.validate_on_submit():
-        try:
+        with saved(form, fields_only=True) as outcome:
             meetings.propose(current_user, thread, form.to_data())
-        except ValidationError as error:
-            db.session.rollback()
-            _apply_meeting_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The meeting is proposed; your partner can pick a time."), "success")
             return redirect(url_for("messaging.thread", thread_id=thread.id, _anchor="meetings"))
     return _thread_page(thread, meeting_form=form, status=422)
 
 
+def _problems(error: DomainError) -> str:
+    return " ".join([m for ms in error.field_errors.values() for m in ms] or [error.message])
+
+
 def _answer(meeting_id: int, action) -> Response:
     meeting = meetings.get_meeting(current_user, meeting_id)
-    try:
+    with committed(_problems):
         action(meeting)
-    except DomainError as error:
-        db.session.rollback()
-        messages = [m for ms in error.field_errors.values() for m in ms] or [error.message]
-        flash(" ".join(messages), "error")
-        return _back(meeting)
-    db.session.commit()
     return _back(meeting)
 
 
@@ -91,25 +77,23 @@ def cancel(meeting_id: int):
     return _answer(meeting_id, action)
 
 
+def _not_moved(error: DomainError) -> str:
+    if not isinstance(error, ValidationError):
+        return error.message
+    messages = [m for ms in error.errors.values() for m in ms] or [error.message]
+    return _("Not moved: %(reason)s", reason=" ".join(messages))
+
+
 @bp.post("/meetings/<int:meeting_id>/reschedule")
 @login_required
 def reschedule(meeting_id: int):
     meeting = meetings.get_meeting(current_user, meeting_id)
     form = forms.MeetingForm()
     data = form.to_data()
-    try:
+    with committed(_not_moved) as outcome:
         meetings.reschedule(current_user, meeting, {"slots": data["slots"]})
-    except ValidationError as error:
-        db.session.rollback()
-        messages = [m for ms in error.errors.values() for m in ms] or [error.message]
-        flash(_("Not moved: %(reason)s", reason=" ".join(messages)), "error")
-        return _back(meeting)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(meeting)
-    db.session.commit()
-    flash(_("New times are proposed."), "success")
+    if outcome.ok:
+        flash(_("New times are proposed."), "success")
     return _back(meeting)
 
 

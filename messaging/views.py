@@ -18,9 +18,9 @@ from flask_login import current_user, login_required
 from marketplace.companies.models import Company
 from marketplace.core import clock, live, uploads
 from marketplace.core.access import Permission, permission_required, require
-from marketplace.core.errors import NotFound, ValidationError
+from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
-from marketplace.core.forms import apply_errors
+from marketplace.core.forms import committed, saved
 from marketplace.core.money import Money, MoneyError
 from marketplace.core.pagination import parse_limit
 from messaging import contexts, forms, meetings, moderation, notifications, services
@@ -166,7 +166,7 @@ def new_thread():
         form.subject.data = summary["title"] if summary else ""
     status = 200
     if form.validate_on_submit():
-        try:
+        with saved(form, fields_only=True) as outcome:
             amount, currency = _target_price(form)
             thread = services.start_thread(
                 current_user,
@@ -183,14 +183,10 @@ def new_thread():
                 },
                 _files(),
             )
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-            status = 422
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Your message is sent to %(name)s.", name=recipient.name), "success")
             return redirect(url_for("messaging.thread", thread_id=thread.id))
+        status = 422
     elif request.method == "POST":
         status = 422
     return render_template(
@@ -267,13 +263,9 @@ def reply(thread_id: int):
     require(current_user, Permission.MESSAGE)
     form = forms.ReplyForm()
     if form.validate_on_submit():
-        try:
+        with saved(form, fields_only=True) as outcome:
             services.post_message(current_user, thread, {"body": form.body.data}, _files())
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             return redirect(url_for("messaging.thread", thread_id=thread.id, _anchor="reply"))
     return _thread_page(thread, reply_form=form, status=422)
 
@@ -304,24 +296,22 @@ def attachment(thread_id: int, attachment_id: int):
     return uploads.send(item.key, item.content_type, item.filename, inline=inline)
 
 
+def _not_reported(error: DomainError) -> str:
+    return _(
+        "Not reported: %(reason)s",
+        reason=" ".join(error.field_errors.get("reason", [error.message])),
+    )
+
+
 @bp.post("/messages/<int:thread_id>/messages/<int:message_id>/report")
 @login_required
 def report(thread_id: int, message_id: int):
     thread = services.get_thread(current_user, thread_id)
     form = forms.ReportForm()
-    try:
+    with committed(_not_reported, fields_only=True) as outcome:
         moderation.report_message(current_user, thread, message_id, form.reason.data or "")
-    except ValidationError as error:
-        db.session.rollback()
-        flash(
-            _(
-                "Not reported: %(reason)s",
-                reason=" ".join(error.errors.get("reason", [error.message])),
-            ),
-            "error",
-        )
+    if not outcome.ok:
         return redirect(url_for("messaging.thread", thread_id=thread.id)), 303
-    db.session.commit()
     flash(_("Thank you. The operator will look at this message."), "success")
     return redirect(url_for("messaging.thread", thread_id=thread.id))
 
@@ -388,13 +378,10 @@ def settings():
         (mode.value, str(label)) for mode, label in notifications.EMAIL_MODES.items()
     ]
     if request.method == "POST":
-        try:
+        with saved(form, fields_only=True) as outcome:
             notifications.set_email_mode(current_user, request.form.get("email_mode", ""))
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
+        if not outcome.ok:
             return render_template("messaging/settings.html", form=form, modes=EmailMode), 422
-        db.session.commit()
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("messaging.settings"))
     db.session.commit()

@@ -12,7 +12,7 @@ from marketplace.core import security
 from marketplace.core.access import Permission, permission_required
 from marketplace.core.errors import ValidationError
 from marketplace.core.extensions import db, limiter
-from marketplace.core.forms import also_check, apply_errors
+from marketplace.core.forms import also_check, apply_errors, saved
 
 bp = Blueprint("accounts", __name__)
 
@@ -74,13 +74,9 @@ def _signup_fields(error: ValidationError) -> ValidationError:
 def login():
     form = forms.LoginForm()
     if form.validate_on_submit():
-        try:
+        with saved(form, fields_only=True) as outcome:
             user = services.authenticate(form.email.data, form.password.data)
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             login_user(user, remember=form.remember.data)
             default = url_for("admin.index") if user.is_operator else url_for("companies.dashboard")
             return redirect(_safe_next(default))
@@ -139,13 +135,9 @@ def reset_password(token: str):
         return redirect(url_for("accounts.forgot_password"))
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with saved(form, fields_only=True) as outcome:
             services.reset_password(token, form.password.data)
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Your password is changed. Please sign in."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form), 422 if form.errors else 200
@@ -158,27 +150,19 @@ def account():
     password_form = forms.ChangePasswordForm(prefix="pw")
     if request.method == "POST" and request.form.get("action") == "password":
         if password_form.validate():
-            try:
+            with saved(password_form, fields_only=True) as outcome:
                 services.change_password(
                     current_user,
                     password_form.current_password.data,
                     password_form.new_password.data,
                 )
-            except ValidationError as error:
-                db.session.rollback()
-                apply_errors(password_form, error)
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash(_("Your password is changed."), "success")
                 return redirect(url_for("accounts.account"))
     elif form.validate_on_submit():
-        try:
+        with saved(form, fields_only=True) as outcome:
             services.update_person(current_user, form.data)
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Your details are saved."), "success")
             return redirect(url_for("accounts.account"))
     status = 422 if (form.errors or password_form.errors) else 200
@@ -223,13 +207,9 @@ def members():
                 "errors.html", status=403, message=_("Only owners and admins invite colleagues.")
             ), 403
         if form.validate():
-            try:
+            with saved(form, fields_only=True) as outcome:
                 services.invite(current_user, form.email.data, form.role.data)
-            except ValidationError as error:
-                db.session.rollback()
-                apply_errors(form, error)
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
                 return redirect(url_for("accounts.members"))
     return render_template(
@@ -279,15 +259,11 @@ def accept_invitation(token: str):
         return redirect(url_for("site.home"))
     form = forms.AcceptInvitationForm()
     if form.validate_on_submit():
-        try:
+        with saved(form, fields_only=True) as outcome:
             user = services.accept_invitation(
                 token, {"full_name": form.full_name.data, "password": form.password.data}
             )
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             logout_user()
             login_user(user)
             flash(_("Welcome to %(company)s.", company=invitation.company.name), "success")

@@ -11,8 +11,9 @@ from marketplace.admin.access import operator_page
 from marketplace.companies import services as companies
 from marketplace.companies.models import Company, CompanyStatus, VerificationStatus
 from marketplace.core.access import get_or_404
-from marketplace.core.errors import ValidationError
+from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
+from marketplace.core.forms import committed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -36,26 +37,23 @@ def verifications():
     return render_template("admin/verifications.html", companies=companies.verification_queue())
 
 
+def _not_saved(error: DomainError) -> str:
+    return _(
+        "Not saved: %(reason)s", reason=" ".join(error.field_errors.get("reason", [error.message]))
+    )
+
+
 @bp.post("/companies/<int:company_id>/verify")
 @operator_page
 def verify(company_id: int):
     company = get_or_404(Company, company_id)
     approved = request.form.get("decision") == "approve"
-    try:
+    with committed(_not_saved, fields_only=True) as outcome:
         companies.decide_verification(
             current_user, company, approved=approved, reason=request.form.get("reason", "")
         )
-    except ValidationError as error:
-        db.session.rollback()
-        flash(
-            _(
-                "Not saved: %(reason)s",
-                reason=" ".join(error.errors.get("reason", [error.message])),
-            ),
-            "error",
-        )
+    if not outcome.ok:
         return redirect(url_for("admin.verifications"))
-    db.session.commit()
     if approved:
         flash(_("%(name)s is verified.", name=company.name), "success")
     else:

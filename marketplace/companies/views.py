@@ -19,7 +19,7 @@ from marketplace.core import uploads
 from marketplace.core.access import Permission, get_owned, permission_required
 from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
-from marketplace.core.forms import also_check, apply_errors
+from marketplace.core.forms import also_check, committed, saved
 from marketplace.core.pagination import parse_limit
 
 bp = Blueprint("companies", __name__)
@@ -145,13 +145,9 @@ def edit_profile():
         form.capabilities.data = "\n".join(company.capabilities or [])
         form.languages.data = company.languages or []
     if form.validate_on_submit():
-        try:
+        with saved(form, fields_only=True) as outcome:
             services.update_profile(current_user, company, form.to_data())
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The company profile is saved."), "success")
             return redirect(url_for("companies.edit_profile"))
     elif form.is_submitted():
@@ -165,12 +161,19 @@ def edit_profile():
     ), 422 if form.errors else 200
 
 
+def _logo_not_saved(error: DomainError) -> str:
+    return _(
+        "Logo not saved: %(reason)s",
+        reason=" ".join(error.field_errors.get("logo", [error.message])),
+    )
+
+
 @bp.post("/company/logo")
 @login_required
 @permission_required(Permission.EDIT_PROFILE)
 def upload_logo():
     file = request.files.get("logo")
-    try:
+    with committed(_logo_not_saved, fields_only=True) as outcome:
         if file is None or not file.filename:
             raise ValidationError({"logo": [_("Choose an image file.")]})
         services.set_logo(
@@ -180,17 +183,7 @@ def upload_logo():
             file.filename,
             current_app.config["MAX_IMAGE_BYTES"],
         )
-    except ValidationError as error:
-        db.session.rollback()
-        flash(
-            _(
-                "Logo not saved: %(reason)s",
-                reason=" ".join(error.errors.get("logo", [error.message])),
-            ),
-            "error",
-        )
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash(_("The logo is updated."), "success")
     return redirect(url_for("companies.edit_profile"))
 
@@ -204,15 +197,11 @@ def add_certificate():
     if form.validate():
         file = request.files.get("document")
         document = (file.stream, file.filename) if file and file.filename else None
-        try:
+        with saved(form, fields_only=True) as outcome:
             services.add_certificate(
                 current_user, company, form.data, document, current_app.config["MAX_DOCUMENT_BYTES"]
             )
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The certificate is added."), "success")
             return redirect(url_for("companies.edit_profile") + "#certificates")
     profile_form = forms.ProfileForm(obj=company, formdata=None)
@@ -239,6 +228,14 @@ def delete_certificate(certificate_id: int):
     return redirect(url_for("companies.edit_profile") + "#certificates")
 
 
+def _verification_not_requested(error: DomainError) -> str:
+    fields = ", ".join(error.field_errors) if error.field_errors else ""
+    return _(
+        "Verification not requested: %(reason)s",
+        reason=error.message + (f" ({fields})" if fields else ""),
+    )
+
+
 @bp.post("/company/verification")
 @login_required
 @permission_required(Permission.EDIT_PROFILE)
@@ -246,19 +243,8 @@ def request_verification():
     form = forms.VerificationForm()
     if not form.validate():
         abort(400)
-    try:
+    with committed(_verification_not_requested) as outcome:
         services.request_verification(current_user, current_user.company, form.message.data)
-    except DomainError as error:
-        db.session.rollback()
-        fields = ", ".join(error.field_errors) if error.field_errors else ""
-        flash(
-            _(
-                "Verification not requested: %(reason)s",
-                reason=error.message + (f" ({fields})" if fields else ""),
-            ),
-            "error",
-        )
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash(_("Thank you. An operator will review your company shortly."), "success")
     return redirect(url_for("companies.dashboard"))

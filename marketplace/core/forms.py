@@ -1,4 +1,4 @@
-"""Glue between WTForms and service errors: a service's field errors show beside the field."""
+"""Glue between HTML pages and service errors: a field's error shows beside it, a button's is flashed."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 from collections.abc import Callable, Iterator
 
+from flask import flash
 from flask_wtf import FlaskForm
 
 from marketplace.core.errors import DomainError, ValidationError
@@ -44,7 +45,7 @@ class Outcome:
 
 
 @contextlib.contextmanager
-def saved(form: FlaskForm) -> Iterator[Outcome]:
+def saved(form: FlaskForm, *, fields_only: bool = False) -> Iterator[Outcome]:
     """Run a form's service calls as one unit: commit when they succeed; otherwise roll back and
     show the problems on the form (field errors beside fields, others above the form).
 
@@ -53,16 +54,53 @@ def saved(form: FlaskForm) -> Iterator[Outcome]:
         if outcome.ok:
             flash(...)
             return redirect(...)
-    """
+
+    A form with its own apply_errors (blocks beyond its fields) places field errors itself.
+    With fields_only, other domain errors (not found, rate limited) are not the form's to
+    show: they roll back and go on to the error page."""
     outcome = Outcome()
     try:
         yield outcome
     except ValidationError as error:
         db.session.rollback()
-        apply_errors(form, error)
+        if hasattr(form, "apply_errors"):
+            form.apply_errors(error)
+        else:
+            apply_errors(form, error)
     except DomainError as error:
         db.session.rollback()
+        if fields_only:
+            raise
         form.form_errors.append(error.message)
+    else:
+        db.session.commit()
+        outcome.ok = True
+
+
+@contextlib.contextmanager
+def committed(
+    describe: Callable[[DomainError], str] | None = None, *, fields_only: bool = False
+) -> Iterator[Outcome]:
+    """Run a button's action (a POST without a form to show again) as one unit: commit when it
+    succeeds; otherwise roll back and flash why nothing changed (the error's message, or what
+    describe makes of the error).
+
+        with committed() as outcome:
+            buy_requests.change_status(...)
+        if outcome.ok:
+            flash(...)
+        return redirect(...)
+
+    With fields_only, only invalid input is flashed; other domain errors roll back and go on
+    to the error page."""
+    outcome = Outcome()
+    try:
+        yield outcome
+    except DomainError as error:
+        db.session.rollback()
+        if fields_only and not isinstance(error, ValidationError):
+            raise
+        flash(describe(error) if describe else error.message, "error")
     else:
         db.session.commit()
         outcome.ok = True

@@ -21,7 +21,7 @@ from marketplace.core.access import Permission, require
 from marketplace.core.api import page_args
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.core.extensions import db
-from marketplace.core.forms import apply_errors
+from marketplace.core.forms import apply_errors, saved
 from marketplace.core.pagination import paginate
 from marketplace.orders import documents, forms, ratings, services
 from marketplace.orders.models import Order, OrderStatus
@@ -54,13 +54,9 @@ def new():
             "requested_date": form.requested_date.data,
             "note": form.note.data or "",
         }
-        try:
+        with saved(form, fields_only=True) as outcome:
             order, _created = services.place_order(current_user, data)
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Order %(n)s placed; the seller will confirm it.", n=order.number), "success")
             return redirect(url_for("orders.detail", order_id=order.id))
     status = 422 if form.errors or form.form_errors else 200

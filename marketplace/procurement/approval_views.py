@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.models import User
 from marketplace.core.access import Permission, require
-from marketplace.core.errors import DomainError, ValidationError
+from marketplace.core.errors import ValidationError
 from marketplace.core.extensions import db
-from marketplace.core.forms import apply_errors
+from marketplace.core.forms import committed, saved
 from marketplace.core.money import Money
 from marketplace.procurement import approvals, decisions, forms
 
@@ -55,13 +55,10 @@ def decide(requisition_id: int, decision: str):
     comment = forms.DecisionForm().comment.data or ""
     action = decisions.approve if decision == "approve" else decisions.reject
     message = _("Approved.") if decision == "approve" else _("Rejected.")
-    try:
+    with committed() as outcome:
         action(current_user, requisition, comment)
-        db.session.commit()
+    if outcome.ok:
         flash(message, "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
     return redirect(url_for("procurement_approvals.page"))
 
 
@@ -71,7 +68,7 @@ def set_limit():
     form = forms.LimitForm()
     form.user_id.choices = _members()
     if form.validate_on_submit():
-        try:
+        with saved(form, fields_only=True) as outcome:
             amount = None
             if form.amount.data is not None:
                 amount_minor = forms.minor(
@@ -81,10 +78,7 @@ def set_limit():
                     raise ValidationError(errors)
                 amount = Money(amount_minor, form.currency.data)
             approvals.set_limit(current_user, form.user_id.data, amount)
-            db.session.commit()
+        if outcome.ok:
             flash(_("The spending limit is saved."), "success")
             return redirect(url_for("procurement_approvals.page"))
-        except ValidationError as error:
-            db.session.rollback()
-            apply_errors(form, error)
     return page(limit_form=form, status=422)

@@ -12,9 +12,9 @@ from listings.models import BuyRequest
 from marketplace.companies.models import Company, CompanyStatus
 from marketplace.core import live, uploads
 from marketplace.core.access import Permission, require
-from marketplace.core.errors import DomainError, ValidationError
+from marketplace.core.errors import ValidationError
 from marketplace.core.extensions import db
-from marketplace.core.forms import saved
+from marketplace.core.forms import committed, saved
 from marketplace.core.money import Money
 from marketplace.procurement import approvals, auctions, awards, forms, quotes, tenders
 from marketplace.procurement.models import Phase, QuoteStatus, Side
@@ -28,13 +28,10 @@ def _back(endpoint: str, **values) -> object:
 
 def _try(action, success: str, endpoint: str, **values):
     """Run a button's action: commit and say so, or show why nothing changed."""
-    try:
+    with committed() as outcome:
         action()
-        db.session.commit()
+    if outcome.ok:
         flash(success, "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
     return _back(endpoint, **values)
 
 

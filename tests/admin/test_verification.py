@@ -139,3 +139,34 @@ def test_operator_can_be_created_from_the_command_line(app):
         sa.select(User).where(User.email == "weak@market.example")
     ).scalar_one_or_none()
     assert weak_user is None
+
+
+def test_a_request_without_legal_details_or_twice_is_refused_with_the_reason(
+    client_a, owner_a, company_a, operator_client
+):
+    missing = client_a.post(
+        "/company/verification", data={"message": ""}, follow_redirects=True
+    ).text
+    assert "Verification not requested:" in missing and "(legal_name, " in missing
+    db.session.refresh(company_a)
+    assert company_a.verification_status != "pending"
+    _ready(company_a, owner_a)
+    client_a.post("/company/verification", data={"message": "KRS attached"})
+    again = client_a.post("/company/verification", data={"message": ""}, follow_redirects=True)
+    assert (
+        "Verification not requested: A verification request is already waiting for the operator."
+        in again.text
+    )
+
+
+def test_a_rejection_without_a_reason_is_not_saved(client_a, owner_a, company_a, operator_client):
+    _ready(company_a, owner_a)
+    client_a.post("/company/verification", data={"message": "KRS attached"})
+    response = operator_client.post(
+        f"/admin/companies/{company_a.id}/verify",
+        data={"decision": "reject", "reason": " "},
+        follow_redirects=True,
+    )
+    assert "Not saved: Say why the company is rejected." in response.text
+    db.session.refresh(company_a)
+    assert company_a.verification_status == "pending"

@@ -222,3 +222,12 @@ def test_deleting_another_companys_certificate_on_the_page_is_404(client, api_b,
     ).json
     assert client_a.post(f"/company/certificates/{created['id']}/delete").status_code == 404
     assert len(client.get("/api/v1/companies/me", headers=api_b).json["certificates"]) == 1
+
+
+def test_a_logo_upload_without_a_file_says_so(client_a, company_a):
+    response = client_a.post(
+        "/company/logo", data={}, content_type="multipart/form-data", follow_redirects=True
+    )
+    assert "Logo not saved: Choose an image file." in response.text
+    db.session.refresh(company_a)
+    assert company_a.logo_key is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import sqlalchemy as sa
 from PIL import Image
@@ -200,3 +201,22 @@ def test_status_change_never_redirects_off_site(signed_in, owner_a, company_a):
         f"/offers/{offer.id}/status", data={"status": "published", "next": "/my/offers"}
     )
     assert response.location == "/my/offers"
+
+
+def test_a_status_change_that_cannot_happen_says_why_and_changes_nothing(
+    signed_in, owner_a, company_a
+):
+    offer = listing_factories.offer(company_a, status=OfferStatus.DRAFT)
+    offer.valid_until = date(2001, 1, 1)
+    db.session.flush()
+    browser = signed_in(owner_a)
+    expired = browser.post(
+        f"/offers/{offer.id}/status", data={"status": "published"}, follow_redirects=True
+    )
+    assert "The offer has expired; set a new validity date first." in expired.text
+    assert offer.status == OfferStatus.DRAFT
+    wrong = browser.post(
+        f"/offers/{offer.id}/status", data={"status": "paused"}, follow_redirects=True
+    )
+    assert "A draft offer cannot become paused." in wrong.text
+    assert offer.status == OfferStatus.DRAFT

@@ -257,6 +257,7 @@ def test_reschedule_and_cancel_from_the_page(app, client_a, thread, owner_a, own
         data={"starts_at_1": "2001-01-01T10:00", "ends_at_1": "2001-01-01T11:00"},
     )
     assert bad.status_code == 302
+    assert "Not moved: The meeting cannot start in the past." in client_a.get(bad.location).text
     db.session.expire_all()
     assert db.session.get(Meeting, meeting.id).status == "accepted"
     client_a.post(

@@ -370,6 +370,7 @@ def test_reporting_a_message_reaches_the_operator(
         f"/messages/{thread.id}/messages/{message.id}/report", data={"reason": " "}
     )
     assert empty.status_code == 303 and _count(MessageReport) == 0
+    assert "Not reported: Tell the operator what is wrong." in reporter.get(empty.location).text
     reporter.post(
         f"/messages/{thread.id}/messages/{message.id}/report", data={"reason": "Looks like fraud"}
     )
