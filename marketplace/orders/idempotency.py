@@ -44,7 +44,7 @@ def once(run: Callable[[], tuple[dict, int]]) -> Response:
     a repeat with another body is a conflict. Without a key the write simply runs."""
     key = request_key()
     if key is None:
-        body, status = run()
+        body, status = _run(run)
         db.session.commit()
         return _answer(body, status)
     scope, endpoint = _scope(), request.path
@@ -72,11 +72,21 @@ def once(run: Callable[[], tuple[dict, int]]) -> Response:
                 field="Idempotency-Key",
             )
         return _answer(earlier.body, earlier.status_code, replayed=True)
-    body, status = run()
+    body, status = _run(run)
     claim.status_code = status
     claim.body = json.loads(json.dumps(body, default=str))
     db.session.commit()
     return _answer(body, status)
+
+
+def _run(run: Callable[[], tuple[dict, int]]) -> tuple[dict, int]:
+    """A refused write leaves nothing behind, the claimed key included, so a retry may use it
+    (nothing later in the request, such as the search drain, may commit the half-done work)."""
+    try:
+        return run()
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 def _answer(body: dict, status: int, *, replayed: bool = False) -> Response:
