@@ -67,6 +67,10 @@ def test_the_same_key_with_other_terms_is_refused_naming_the_header(client, buye
     assert other.mimetype == "application/problem+json"
     assert "Idempotency-Key" in other.json["errors"]
     assert "Idempotency-Key" in other.json["detail"]
+    polish = client.post(f"{url}?lang=pl", json={"unit_price": 8000}, headers=headers)
+    assert polish.json["errors"]["Idempotency-Key"] == [
+        "Ten Idempotency-Key użyto już z innym żądaniem."
+    ]
     db.session.expire_all()
     assert [r.unit_price for r in db.session.get(Quote, quote.id).revisions] == [10000, 9000]
 
