@@ -140,8 +140,11 @@ def doc(
     status: int = 200,
     paginated: bool = False,
     tags: list[str] | None = None,
+    idempotent: bool = False,
 ) -> Callable:
-    """Describe an API route for the OpenAPI document (read by marketplace.core.openapi)."""
+    """Describe an API route for the OpenAPI document (read by marketplace.core.openapi).
+
+    idempotent: the route honours an Idempotency-Key header (declared as a header parameter)."""
 
     def decorator(view: Callable) -> Callable:
         view._api_doc = {  # type: ignore[attr-defined]
@@ -152,6 +155,7 @@ def doc(
             "status": status,
             "paginated": paginated,
             "tags": tags or [],
+            "idempotent": idempotent,
         }
         return view
 

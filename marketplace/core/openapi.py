@@ -22,6 +22,16 @@ PROBLEM_SCHEMA = {
     },
 }
 
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 100},
+    "description": "Makes retries safe: a repeat with the same key and body gets the first answer "
+    "again (header Idempotent-Replayed: true) and changes nothing; the same key with another "
+    "body is refused with 409.",
+}
+
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 
@@ -71,6 +81,8 @@ def build_spec(app: Flask) -> dict:
             }
             if meta["query"] is not None:
                 operation["parameters"].append({"in": "query", "schema": meta["query"]})
+            if meta["idempotent"]:
+                operation["parameters"].append(IDEMPOTENCY_KEY)
             if meta["paginated"]:
                 operation["parameters"] += [
                     {"in": "query", "name": "cursor", "schema": {"type": "string"}},

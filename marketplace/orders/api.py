@@ -56,6 +56,7 @@ def payment_json(order: Order) -> dict:
     body=schemas.OrderInputSchema,
     response=schemas.OrderSchema,
     status=201,
+    idempotent=True,
     tags=TAGS,
 )
 def create_order():
@@ -112,14 +113,19 @@ def _transition(order_id: int, action) -> Response:
 
 @bp.post("/orders/<int:order_id>/confirm")
 @auth_required
-@doc(summary="The seller confirms the order", response=schemas.OrderSchema, tags=TAGS)
+@doc(
+    summary="The seller confirms the order",
+    response=schemas.OrderSchema,
+    idempotent=True,
+    tags=TAGS,
+)
 def confirm(order_id: int):
     return _transition(order_id, lambda o: services.confirm(current_user, o))
 
 
 @bp.post("/orders/<int:order_id>/reject")
 @auth_required
-@doc(summary="The seller rejects the order", body=schemas.ReasonSchema, tags=TAGS)
+@doc(summary="The seller rejects the order", body=schemas.ReasonSchema, idempotent=True, tags=TAGS)
 def reject(order_id: int):
     data = load_body(schemas.ReasonSchema()) if request.data else {"reason": ""}
     return _transition(order_id, lambda o: services.reject(current_user, o, data["reason"]))
@@ -130,6 +136,7 @@ def reject(order_id: int):
 @doc(
     summary="Cancel (either side before payment; both sides once funded -> refund)",
     body=schemas.ReasonSchema,
+    idempotent=True,
     tags=TAGS,
 )
 def cancel(order_id: int):
@@ -139,7 +146,12 @@ def cancel(order_id: int):
 
 @bp.post("/orders/<int:order_id>/ship")
 @auth_required
-@doc(summary="The seller ships (carrier, tracking number)", body=schemas.ShipSchema, tags=TAGS)
+@doc(
+    summary="The seller ships (carrier, tracking number)",
+    body=schemas.ShipSchema,
+    idempotent=True,
+    tags=TAGS,
+)
 def ship(order_id: int):
     data = load_body(schemas.ShipSchema())
     return _transition(
@@ -150,14 +162,14 @@ def ship(order_id: int):
 
 @bp.post("/orders/<int:order_id>/deliver")
 @auth_required
-@doc(summary="The buyer confirms delivery; the escrow is released", tags=TAGS)
+@doc(summary="The buyer confirms delivery; the escrow is released", idempotent=True, tags=TAGS)
 def deliver(order_id: int):
     return _transition(order_id, lambda o: services.deliver(current_user, o))
 
 
 @bp.post("/orders/<int:order_id>/dispute")
 @auth_required
-@doc(summary="The buyer opens a dispute", body=schemas.DisputeSchema, tags=TAGS)
+@doc(summary="The buyer opens a dispute", body=schemas.DisputeSchema, idempotent=True, tags=TAGS)
 def dispute(order_id: int):
     data = load_body(schemas.DisputeSchema())
     return _transition(order_id, lambda o: services.open_dispute(current_user, o, data["reason"]))
@@ -168,6 +180,7 @@ def dispute(order_id: int):
 @doc(
     summary="The buyer chooses how to pay: bank_transfer (reference) or stripe (client_secret)",
     body=schemas.PaymentChoiceSchema,
+    idempotent=True,
     tags=TAGS,
 )
 def payment(order_id: int):
@@ -235,6 +248,7 @@ def scorecard(company_id: int):
 @doc(
     summary="The operator records money received by bank transfer (minor units)",
     body=schemas.AmountSchema,
+    idempotent=True,
     tags=["admin"],
 )
 def payment_received(order_id: int):
@@ -255,6 +269,7 @@ def payment_received(order_id: int):
 @doc(
     summary="Resolve a dispute: refund_amount 0 releases all, the full amount refunds all",
     body=schemas.ResolveSchema,
+    idempotent=True,
     tags=["admin"],
 )
 def resolve(dispute_id: int):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.core.errors import Conflict, ValidationError
 from marketplace.core.extensions import db
@@ -28,40 +29,64 @@ def _scope() -> str:
     return f"company:{company_id}" if company_id else f"user:{current_user.id}"
 
 
+def _earlier(scope: str, endpoint: str, key: str) -> IdempotentRequest | None:
+    return db.session.execute(
+        sa.select(IdempotentRequest).where(
+            IdempotentRequest.scope == scope,
+            IdempotentRequest.endpoint == endpoint,
+            IdempotentRequest.key == key,
+        )
+    ).scalar_one_or_none()
+
+
 def once(run: Callable[[], tuple[dict, int]]) -> Response:
     """Run the write once per Idempotency-Key; a repeat with the same body gets the same answer,
     a repeat with another body is a conflict. Without a key the write simply runs."""
     key = request_key()
     if key is None:
-        body, status = run()
+        body, status = _run(run)
         db.session.commit()
         return _answer(body, status)
+    scope, endpoint = _scope(), request.path
     fingerprint = hashlib.sha256(request.get_data() or b"").hexdigest()
-    endpoint = request.path
-    earlier = db.session.execute(
-        sa.select(IdempotentRequest).where(
-            IdempotentRequest.scope == _scope(),
-            IdempotentRequest.endpoint == endpoint,
-            IdempotentRequest.key == key,
-        )
-    ).scalar_one_or_none()
+    earlier = _earlier(scope, endpoint, key)
+    claim = None
+    if earlier is None:
+        # Claim the key before doing the work: a concurrent request with the same key waits on
+        # the unique index until this one commits (then replays its answer) or rolls back.
+        claim = IdempotentRequest(
+            scope=scope, endpoint=endpoint, key=key, fingerprint=fingerprint,
+            status_code=0, body={},
+        )  # fmt: skip
+        try:
+            with db.session.begin_nested():
+                db.session.add(claim)
+        except IntegrityError:
+            earlier = _earlier(scope, endpoint, key)
+            if earlier is None:  # pragma: no cover - the unique index is the only constraint
+                raise
     if earlier is not None:
         if earlier.fingerprint != fingerprint:
-            raise Conflict(_("This Idempotency-Key was used with a different request."))
+            raise Conflict(
+                _("This Idempotency-Key was used with a different request."),
+                field="Idempotency-Key",
+            )
         return _answer(earlier.body, earlier.status_code, replayed=True)
-    body, status = run()
-    db.session.add(
-        IdempotentRequest(
-            scope=_scope(),
-            endpoint=endpoint,
-            key=key,
-            fingerprint=fingerprint,
-            status_code=status,
-            body=json.loads(json.dumps(body, default=str)),
-        )
-    )
+    body, status = _run(run)
+    claim.status_code = status
+    claim.body = json.loads(json.dumps(body, default=str))
     db.session.commit()
     return _answer(body, status)
+
+
+def _run(run: Callable[[], tuple[dict, int]]) -> tuple[dict, int]:
+    """A refused write leaves nothing behind, the claimed key included, so a retry may use it
+    (nothing later in the request, such as the search drain, may commit the half-done work)."""
+    try:
+        return run()
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 def _answer(body: dict, status: int, *, replayed: bool = False) -> Response:

@@ -1,13 +1,18 @@
-"""JSON API for quotes, tenders (sealed and reverse auction), bids and approvals under /api/v1."""
+"""JSON API for quotes, tenders (sealed and reverse auction), bids and approvals under /api/v1.
+
+Every POST honours an Idempotency-Key header: a retry with the same key and body gets the first
+answer again and changes nothing (the mechanism is the orders API's, see orders.idempotency).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 from flask_login import current_user
 
 from marketplace.core.access import Permission, require
 from marketplace.core.api import auth_required, doc, load_body, load_query
 from marketplace.core.extensions import db
+from marketplace.orders import idempotency
 from marketplace.procurement import approvals, auctions, awards, decisions, quotes, schemas, tenders
 from marketplace.procurement.models import QuoteStatus, Tender
 
@@ -25,12 +30,15 @@ OWN_BID = schemas.BidSchema(
 @bp.post("/requests/<int:request_id>/quotes")
 @auth_required
 @doc(summary="Send a quote on a buy request", body=schemas.QuoteInputSchema,
-     response=schemas.QuoteSchema, status=201, tags=TAGS)  # fmt: skip
-def send_quote(request_id: int):
+     response=schemas.QuoteSchema, status=201, idempotent=True, tags=TAGS)  # fmt: skip
+def send_quote(request_id: int) -> Response:
     data = load_body(schemas.QuoteInputSchema())
-    quote = quotes.send_quote(current_user, request_id, data)
-    db.session.commit()
-    return jsonify(schemas.QuoteSchema().dump(quote)), 201
+
+    def run() -> tuple[dict, int]:
+        quote = quotes.send_quote(current_user, request_id, data)
+        return schemas.QuoteSchema().dump(quote), 201
+
+    return idempotency.once(run)
 
 
 @bp.get("/requests/<int:request_id>/quotes")
@@ -53,28 +61,35 @@ def get_quote(quote_id: int):
 @bp.post("/quotes/<int:quote_id>/counter")
 @auth_required
 @doc(summary="Counter the other side's latest terms (a new revision)",
-     body=schemas.QuoteTermsSchema, response=schemas.QuoteSchema, status=201, tags=TAGS)  # fmt: skip
-def counter_quote(quote_id: int):
+     body=schemas.QuoteTermsSchema, response=schemas.QuoteSchema, status=201, idempotent=True,
+     tags=TAGS)  # fmt: skip
+def counter_quote(quote_id: int) -> Response:
     quote = quotes.get_quote(current_user, quote_id)
     data = load_body(schemas.QuoteTermsSchema())
-    quotes.counter(current_user, quote, data)
-    db.session.commit()
-    return jsonify(schemas.QuoteSchema().dump(quote)), 201
+
+    def run() -> tuple[dict, int]:
+        quotes.counter(current_user, quote, data)
+        return schemas.QuoteSchema().dump(quote), 201
+
+    return idempotency.once(run)
 
 
 @bp.post("/quotes/<int:quote_id>/accept")
 @auth_required
 @doc(summary="Accept the other side's latest terms: an order, or a requisition above your limit",
-     tags=TAGS)  # fmt: skip
-def accept_quote(quote_id: int):
+     idempotent=True, tags=TAGS)  # fmt: skip
+def accept_quote(quote_id: int) -> Response:
     quote = quotes.get_quote(current_user, quote_id)
-    quotes.accept(current_user, quote)
-    db.session.commit()
-    if quote.status == QuoteStatus.AWAITING_APPROVAL:
-        requisition = approvals.pending_for("quote", quote.id)
-        return jsonify({"order_id": None, "status": quote.status,
-                        "requisition_id": requisition.id if requisition else None}), 202  # fmt: skip
-    return jsonify({"order_id": quote.order_id, "status": quote.status})
+
+    def run() -> tuple[dict, int]:
+        quotes.accept(current_user, quote)
+        if quote.status == QuoteStatus.AWAITING_APPROVAL:
+            requisition = approvals.pending_for("quote", quote.id)
+            return {"order_id": None, "status": quote.status,
+                    "requisition_id": requisition.id if requisition else None}, 202  # fmt: skip
+        return {"order_id": quote.order_id, "status": quote.status}, 200
+
+    return idempotency.once(run)
 
 
 # ---------------------------------------------------------------- tenders
@@ -94,12 +109,15 @@ def _tender_json(tender: Tender) -> dict:
 @bp.post("/tenders")
 @auth_required
 @doc(summary="Publish a sealed tender or a reverse auction", body=schemas.TenderInputSchema,
-     response=schemas.TenderSchema, status=201, tags=TAGS)  # fmt: skip
-def create_tender():
+     response=schemas.TenderSchema, status=201, idempotent=True, tags=TAGS)  # fmt: skip
+def create_tender() -> Response:
     data = load_body(schemas.TenderInputSchema())
-    tender = tenders.create_tender(current_user, data)
-    db.session.commit()
-    return jsonify(_tender_json(tender)), 201
+
+    def run() -> tuple[dict, int]:
+        tender = tenders.create_tender(current_user, data)
+        return _tender_json(tender), 201
+
+    return idempotency.once(run)
 
 
 @bp.get("/tenders/<int:tender_id>")
@@ -116,17 +134,19 @@ def get_tender(tender_id: int):
 @bp.post("/tenders/<int:tender_id>/bids")
 @auth_required
 @doc(summary="Send or replace a sealed bid, or lower your price in a reverse auction",
-     body=schemas.BidInputSchema, status=201, tags=TAGS)  # fmt: skip
-def place_bid(tender_id: int):
+     body=schemas.BidInputSchema, status=201, idempotent=True, tags=TAGS)  # fmt: skip
+def place_bid(tender_id: int) -> Response:
     tender = tenders.get_tender(current_user, tender_id)
     data = load_body(schemas.BidInputSchema())
-    if tender.is_auction:
-        auctions.place_bid(current_user, tender, data["unit_price"])
-        db.session.commit()
-        return jsonify(auctions.standing(current_user, tender)), 201
-    bid = tenders.submit_sealed_bid(current_user, tender, data)
-    db.session.commit()
-    return jsonify(schemas.BidSchema(exclude=("rank", "score", "breakdown")).dump(bid)), 201
+
+    def run() -> tuple[dict, int]:
+        if tender.is_auction:
+            auctions.place_bid(current_user, tender, data["unit_price"])
+            return auctions.standing(current_user, tender), 201
+        bid = tenders.submit_sealed_bid(current_user, tender, data)
+        return schemas.BidSchema(exclude=("rank", "score", "breakdown")).dump(bid), 201
+
+    return idempotency.once(run)
 
 
 @bp.get("/tenders/<int:tender_id>/bids")
@@ -143,29 +163,35 @@ def list_bids(tender_id: int):
 @bp.post("/tenders/<int:tender_id>/award")
 @auth_required
 @doc(summary="Award one bid after closing (an order, or a requisition above your limit)",
-     body=schemas.AwardSchema, tags=TAGS)  # fmt: skip
-def award(tender_id: int):
+     body=schemas.AwardSchema, idempotent=True, tags=TAGS)  # fmt: skip
+def award(tender_id: int) -> Response:
     tender = tenders.get_tender(current_user, tender_id)
     data = load_body(schemas.AwardSchema())
-    awards.award(current_user, tender, data["bid_id"])
-    db.session.commit()
-    if tender.order_id is None:
-        requisition = approvals.pending_for("tender", tender.id)
-        return jsonify({"order_id": None, "status": "awaiting_approval",
-                        "requisition_id": requisition.id if requisition else None}), 202  # fmt: skip
-    return jsonify({"order_id": tender.order_id, "status": tender.status})
+
+    def run() -> tuple[dict, int]:
+        awards.award(current_user, tender, data["bid_id"])
+        if tender.order_id is None:
+            requisition = approvals.pending_for("tender", tender.id)
+            return {"order_id": None, "status": "awaiting_approval",
+                    "requisition_id": requisition.id if requisition else None}, 202  # fmt: skip
+        return {"order_id": tender.order_id, "status": tender.status}, 200
+
+    return idempotency.once(run)
 
 
 @bp.post("/tenders/<int:tender_id>/cancel")
 @auth_required
 @doc(summary="Cancel a tender with a reason", body=schemas.CancelSchema,
-     response=schemas.TenderSchema, tags=TAGS)  # fmt: skip
-def cancel(tender_id: int):
+     response=schemas.TenderSchema, idempotent=True, tags=TAGS)  # fmt: skip
+def cancel(tender_id: int) -> Response:
     tender = tenders.get_tender(current_user, tender_id)
     data = load_body(schemas.CancelSchema())
-    awards.cancel(current_user, tender, data["reason"])
-    db.session.commit()
-    return jsonify(_tender_json(tender))
+
+    def run() -> tuple[dict, int]:
+        awards.cancel(current_user, tender, data["reason"])
+        return _tender_json(tender), 200
+
+    return idempotency.once(run)
 
 
 # ---------------------------------------------------------------- approvals
@@ -185,13 +211,16 @@ def list_approvals():
 @bp.post("/approvals/<int:requisition_id>/<any(approve, reject):decision>")
 @auth_required
 @doc(summary="Approve or reject a requisition (never your own)", body=schemas.DecisionSchema,
-     response=schemas.RequisitionSchema, tags=TAGS)  # fmt: skip
-def decide(requisition_id: int, decision: str):
+     response=schemas.RequisitionSchema, idempotent=True, tags=TAGS)  # fmt: skip
+def decide(requisition_id: int, decision: str) -> Response:
     requisition = approvals.get_requisition(current_user, requisition_id)
     data = load_body(schemas.DecisionSchema())
-    if decision == "approve":
-        decisions.approve(current_user, requisition, data["comment"])
-    else:
-        decisions.reject(current_user, requisition, data["comment"])
-    db.session.commit()
-    return jsonify(schemas.RequisitionSchema().dump(requisition))
+
+    def run() -> tuple[dict, int]:
+        if decision == "approve":
+            decisions.approve(current_user, requisition, data["comment"])
+        else:
+            decisions.reject(current_user, requisition, data["comment"])
+        return schemas.RequisitionSchema().dump(requisition), 200
+
+    return idempotency.once(run)

@@ -1,0 +1,97 @@
+"""A client's retries of an accept arrive while the first try is still running (PostgreSQL):
+with one Idempotency-Key every try gets the same order and only one is placed; without a key
+the quote's conditional update refuses all but one.
+
+The usual per-test transaction cannot be shared by threads, so these tests commit their own data
+through sessions of their own and remove it afterwards (only from tables that were empty).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from marketplace.core.extensions import db
+from marketplace.orders.models import Order
+from tests import factories
+from tests.listings import factories as listing_factories
+from tests.procurement import factories as procurement_factories
+
+THREADS = 8
+
+
+@pytest.fixture
+def committed_session(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("simultaneous retries are checked on PostgreSQL (TEST_DATABASE_URL)")
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.connect() as conn:
+        # table names come from our own metadata, not from input
+        empty = [
+            t
+            for t in tables
+            if conn.execute(sa.text(f'SELECT 1 FROM "{t}" LIMIT 1')).first() is None  # noqa: S608
+        ]
+    original = db.session
+    db.session = scoped_session(sessionmaker(bind=db.engine, expire_on_commit=False))
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = original
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in empty) + " CASCADE"))
+
+
+def _accept_at_once(app, headers: dict[str, str]) -> tuple[list, int]:
+    """Identical accept calls released together; returns the answers and the buyer's orders.
+
+    The clients are signed in by session: a fresh API token is recorded on first use, and that
+    row lock would queue the calls one behind the other (a retrying client's token is not fresh)."""
+    buyer_co = factories.company(name="Race Buyer", country="PL")
+    supplier = factories.company(name="Race Supplier", country="PL")
+    buyer = factories.user(buyer_co, role="buyer")
+    seller = factories.user(supplier, role="seller")
+    request = listing_factories.buy_request(buyer_co, currency="EUR", quantity=10)
+    quote = procurement_factories.quote(seller, request, unit_price=10000)
+    db.session.commit()
+    url, buyer_co_id = f"/api/v1/quotes/{quote.id}/accept", buyer_co.id
+    db.session.remove()
+
+    barrier = threading.Barrier(THREADS)
+    answers: list = []
+
+    def accept() -> None:
+        client = app.test_client(user=buyer)
+        barrier.wait(timeout=10)
+        answer = client.post(url, headers=headers)
+        answers.append((answer.status_code, answer.json, answer.headers.get("Idempotent-Replayed")))
+
+    threads = [threading.Thread(target=accept) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    placed = db.session.execute(
+        sa.select(sa.func.count()).select_from(Order).where(Order.buyer_company_id == buyer_co_id)
+    ).scalar_one()
+    return answers, placed
+
+
+def test_simultaneous_retries_with_one_key_place_one_order_and_answer_alike(app, committed_session):
+    answers, placed = _accept_at_once(app, {"Idempotency-Key": "accept-race"})
+    assert [status for status, _body, _replayed in answers] == [200] * THREADS, answers
+    assert len({body["order_id"] for _status, body, _replayed in answers}) == 1
+    assert sorted(replayed or "" for _status, _body, replayed in answers) == [""] + ["true"] * (
+        THREADS - 1
+    )
+    assert placed == 1
+
+
+def test_simultaneous_accepts_without_a_key_place_one_order(app, committed_session):
+    answers, placed = _accept_at_once(app, {})
+    assert sorted(status for status, _body, _replayed in answers) == [200] + [409] * (THREADS - 1)
+    assert placed == 1
