@@ -60,6 +60,8 @@ def _after_flush(session: Session, _context: object) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released (SQLAlchemy calls that a commit too): nothing is final
     session.info.pop(UNCOMMITTED, None)
     if session.info.pop(WRITTEN, False):
         session.info[DUE] = True

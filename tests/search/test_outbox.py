@@ -101,3 +101,18 @@ def test_draining_never_commits_a_requests_unfinished_work(app, backend):
         engine._after_request(app.response_class())
     db.session.rollback()
     assert db.session.get(type(company), company_id) is None
+
+
+def test_a_released_savepoint_is_not_a_commit(app, backend):
+    """Services use savepoints inside a request (placing an order, claiming an idempotency key);
+    releasing one must not let the end of the request drain, and so commit, unfinished work."""
+    company = f.supplier("Half Done Inside")
+    company_id = company.id
+    with db.session.begin_nested():
+        company.description = "changed inside a savepoint"
+    assert db.session.info.get(outbox.UNCOMMITTED)
+    db.session.info[outbox.DUE] = True
+    with app.test_request_context("/search"):
+        engine._after_request(app.response_class())
+    db.session.rollback()
+    assert db.session.get(type(company), company_id) is None
