@@ -6,6 +6,7 @@ tests run against that database instead.
 
 from __future__ import annotations
 
+import collections.abc
 import os
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from marketplace.app import create_app
-from marketplace.core import clock, mail
+from marketplace.core import clock, jobs, mail
 from marketplace.core.extensions import db, limiter
 from tests import factories
 
@@ -170,7 +171,25 @@ def api_operator(operator):
     return factories.bearer(operator)
 
 
+class _SentMail(collections.abc.Sequence):
+    """The log of sent messages, read after the background worker has run the waiting jobs
+    (services queue mail; in a served app the worker thread sends it right after the commit)."""
+
+    def _messages(self) -> list:
+        jobs.run_pending()
+        return mail.outbox_log
+
+    def __getitem__(self, index):
+        return self._messages()[index]
+
+    def __len__(self) -> int:
+        return len(self._messages())
+
+    def __eq__(self, other: object) -> bool:
+        return list(self._messages()) == other
+
+
 @pytest.fixture
 def sent_mail():
     """Messages the app 'sent' on the embedded default (printed to the log)."""
-    return mail.outbox_log
+    return _SentMail()

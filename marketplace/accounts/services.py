@@ -213,7 +213,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
 
 def _send(user_email: str, template: str, subject: str, **context: Any) -> None:
     text = render_template(f"accounts/mail/{template}.txt", **context)
-    mail.send_mail(user_email, subject, text)
+    mail.queue(user_email, subject, text)
 
 
 def send_confirmation(user: User) -> None:

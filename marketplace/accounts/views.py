@@ -112,6 +112,7 @@ def confirm_email(token: str):
 def resend_confirmation():
     if not current_user.email_confirmed:
         services.send_confirmation(current_user)
+        db.session.commit()  # the mail leaves with the commit
     flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
     return redirect(url_for("accounts.account"))
 
@@ -122,6 +123,7 @@ def forgot_password():
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
+        db.session.commit()  # the mail leaves with the commit
         flash(_("If an account exists for this address, a reset link is on its way."), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)

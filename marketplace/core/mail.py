@@ -1,4 +1,8 @@
-"""Outgoing e-mail: printed to the log on the embedded default, sent over SMTP when MAIL_URL is set."""
+"""Outgoing e-mail: printed to the log on the embedded default, sent over SMTP when MAIL_URL is set.
+
+Services call queue(): the message leaves by a background job once their transaction commits, so
+a slow or broken mail server never fails or delays a request, and a rolled-back change sends
+nothing. send_message() is for job handlers that deliver now (and retry when it raises)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
+
+from marketplace.core import jobs
+from marketplace.core.extensions import db
 
 log = logging.getLogger("marketplace.mail")
 
@@ -53,5 +60,17 @@ def send_message(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def send_mail(to: str, subject: str, text: str, html: str | None = None) -> None:
-    send_message(build_message(to, subject, text, html))
+SEND_JOB = "core.send_mail"
+
+
+def queue(to: str, subject: str, text: str, html: str | None = None) -> None:
+    """Send this message after the current transaction commits (a job; retried until it goes)."""
+    jobs.enqueue(SEND_JOB, {"to": to, "subject": subject, "text": text, "html": html})
+
+
+@jobs.handler(SEND_JOB)
+def _send_queued(payload: dict) -> None:
+    message = build_message(payload["to"], payload["subject"], payload["text"], payload.get("html"))
+    db.session.commit()  # hold no database lock while talking to the mail server
+    with jobs.outside_transaction():
+        send_message(message)

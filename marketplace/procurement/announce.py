@@ -49,12 +49,13 @@ def in_thread(
 
 
 def to_people(users: list[User], subject: str, text: str, data: dict[str, Any]) -> None:
-    """A short e-mail to each person, in their own language (approvals stay inside one company)."""
+    """A short e-mail to each person, in their own language (approvals stay inside one company),
+    sent once the change commits."""
     for user in users:
         if user is None or user.disabled_at is not None:
             continue
         with force_locale(user.locale or "en"):
-            mail.send_mail(user.email, gettext(subject) % data, gettext(text) % data)
+            mail.queue(user.email, gettext(subject) % data, gettext(text) % data)
 
 
 def tender_changed(tender_id: int, event: str, data: dict[str, Any] | None = None) -> None:

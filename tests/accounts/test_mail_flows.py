@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import socket
 
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Invitation, User
-from marketplace.core import clock
+from marketplace.core import clock, jobs, mail
 from marketplace.core.extensions import db
+from marketplace.core.jobs import Job
 from tests.factories import PASSWORD
 
 
@@ -167,3 +169,24 @@ def test_account_details_and_password_change(client_a, owner_a):
         },
     )
     assert right.status_code == 302
+
+
+def test_a_mail_server_outage_neither_fails_the_request_nor_loses_the_mail(
+    app, client, owner_a, sent_mail
+):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    app.config["MAIL_URL"] = f"smtp://127.0.0.1:{closed}"
+    try:
+        response = client.post("/password/forgot", data={"email": owner_a.email})
+        assert response.status_code == 302
+        assert jobs.run_pending() == 1  # tried, failed, kept for a retry
+        job = db.session.execute(sa.select(Job).where(Job.name == mail.SEND_JOB)).scalar_one()
+        assert (job.status, job.attempts) == ("pending", 1) and job.last_error
+    finally:
+        app.config["MAIL_URL"] = ""
+    clock.advance(dt.timedelta(minutes=5))  # past the first backoff: the server is back
+    assert (
+        sent_mail[-1]["To"] == owner_a.email and "/password/reset/" in sent_mail[-1].get_content()
+    )
