@@ -12,6 +12,7 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import BuildError
 
 from marketplace.accounts.models import User
 from marketplace.core import clock, jobs, mail
@@ -35,6 +36,7 @@ TEXTS = {
     "meeting_cancelled": _l("Meeting cancelled: %(title)s"),
     "meeting_reminder": _l("Reminder: %(title)s starts %(when)s"),
 }
+NOTICE = "notice"  # a sentence from another package: data {text, params, endpoint, values}
 EMAIL_MODES = {
     EmailMode.IMMEDIATELY: _l("Immediately"),
     EmailMode.DIGEST: _l("Once a day (digest)"),
@@ -158,6 +160,8 @@ def _schedule_email(notification: Notification, user: User) -> None:
 
 def describe(notification: Notification) -> str:
     """The notification's sentence in the current language."""
+    if notification.kind == NOTICE:
+        return _notice_sentence(notification.data or {})
     params = dict(notification.data or {})
     params.setdefault("subject", notification.thread.subject if notification.thread else "")
     params.setdefault("author", "")
@@ -172,6 +176,15 @@ def describe(notification: Notification) -> str:
     return str(template) % params
 
 
+def _notice_sentence(data: dict[str, Any]) -> str:
+    """Another package's sentence (an English msgid kept untranslated) in the reader's language."""
+    text = str(data.get("text") or "")
+    try:
+        return _(text) % dict(data.get("params") or {}) if text else ""
+    except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+        return text
+
+
 def _when(iso: str, user: User) -> str:
     """A meeting's start in the reader's time zone and language."""
     try:
@@ -184,6 +197,12 @@ def _when(iso: str, user: User) -> str:
 
 
 def link(notification: Notification) -> str:
+    data = notification.data or {}
+    if notification.kind == NOTICE and data.get("endpoint"):
+        try:
+            return url_for(data["endpoint"], **dict(data.get("values") or {}))
+        except BuildError:  # the page moved since: the list is the next best place
+            return url_for("messaging.notifications")
     if notification.meeting_id and notification.thread_id:
         return url_for("messaging.thread", thread_id=notification.thread_id, _anchor="meetings")
     if notification.thread_id:

@@ -363,6 +363,24 @@ def post_message(
     return message
 
 
+def notify_people(
+    users: list[Any],
+    text: str,
+    params: dict[str, Any],
+    endpoint: str,
+    values: dict[str, Any] | None = None,
+    *,
+    email: bool = True,
+) -> None:
+    """Tell these people something from another package: in their notification list (linking to
+    url_for(endpoint, **values)) and by e-mail as each of them prefers (now, digest or never).
+
+    text is an English msgid with %(name)s placeholders; each reader sees it in their language."""
+    people = [u for u in users if u is not None and u.disabled_at is None]
+    data = {"text": text, "params": params, "endpoint": endpoint, "values": values or {}}
+    notifications.notify_users(people, notifications.NOTICE, data=data, email=email)
+
+
 def post_system_message(
     thread: Thread, text: str, data: dict[str, Any] | None = None, *, notify: bool = True
 ) -> Message:

@@ -8,10 +8,8 @@ import contextvars
 from collections.abc import Iterator
 from typing import Any
 
-from flask_babel import force_locale, gettext
-
 from marketplace.accounts.models import User
-from marketplace.core import live, mail
+from marketplace.core import live
 from messaging import services as messaging
 
 _notify = contextvars.ContextVar("procurement_notify", default=True)
@@ -48,14 +46,10 @@ def in_thread(
     return thread.id
 
 
-def to_people(users: list[User], subject: str, text: str, data: dict[str, Any]) -> None:
-    """A short e-mail to each person, in their own language (approvals stay inside one company),
-    sent once the change commits."""
-    for user in users:
-        if user is None or user.disabled_at is not None:
-            continue
-        with force_locale(user.locale or "en"):
-            mail.queue(user.email, gettext(subject) % data, gettext(text) % data)
+def to_people(users: list[User], text: str, data: dict[str, Any], endpoint: str) -> None:
+    """Tell people inside one company (approvals): a notification linking to the page, e-mailed
+    as each of them prefers, in their own language. Quiet seeding notifies without e-mail."""
+    messaging.notify_people(users, text, data, endpoint, email=_notify.get())
 
 
 def tender_changed(tender_id: int, event: str, data: dict[str, Any] | None = None) -> None:

@@ -16,6 +16,8 @@ from marketplace.core.money import Money
 from marketplace.procurement.announce import N_, to_people
 from marketplace.procurement.models import Requisition, RequisitionStatus, SpendingLimit
 
+APPROVALS_PAGE = "procurement_approvals.page"
+
 
 def limit_for(user: Any) -> SpendingLimit | None:
     return db.session.execute(
@@ -93,9 +95,9 @@ def open_requisition(
     db.session.flush()
     to_people(
         approvers(requester.company_id, exclude_user_id=requester.id),
-        N_("Approval needed: %(title)s"),
         N_("%(requester)s asks you to approve %(title)s for %(total)s."),
         {"title": requisition.title, "requester": requester.full_name, "total": str(total)},
+        APPROVALS_PAGE,
     )
     return requisition
 
@@ -145,10 +147,10 @@ def decide(actor: Any, requisition: Requisition, approve: bool, comment: str) ->
         raise Conflict(_("This requisition has already been decided."))
     to_people(
         [requisition.requester],
-        N_("Requisition decided: %(title)s"),
         N_("%(approver)s approved your requisition %(title)s. %(comment)s")
         if approve
         else N_("%(approver)s rejected your requisition %(title)s. %(comment)s"),
         {"title": requisition.title, "approver": actor.full_name, "comment": comment},
+        APPROVALS_PAGE,
     )
     return requisition

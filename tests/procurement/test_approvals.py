@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from marketplace.core.money import Money
 from marketplace.orders.models import Order
 from marketplace.procurement import approvals, awards, decisions, quotes, tenders
 from marketplace.procurement.models import QuoteStatus, Requisition, TenderStatus
+from messaging import notifications
 from tests import factories
 from tests.listings import factories as listing_factories
 from tests.procurement import factories as procurement_factories
@@ -27,7 +29,7 @@ def limited_buyer(buyer, buyer_co):
 
 
 def test_an_accepted_quote_above_the_limit_waits_then_the_approver_places_the_order(
-    limited_buyer, buyer_co, approver, seller_one, sent_mail
+    app, limited_buyer, buyer_co, approver, seller_one, sent_mail
 ):
     request = listing_factories.buy_request(buyer_co, currency="EUR", quantity=20)
     quote = procurement_factories.quote(seller_one, request, unit_price=100000)  # 20,000.00
@@ -38,12 +40,24 @@ def test_an_accepted_quote_above_the_limit_waits_then_the_approver_places_the_or
     rival = procurement_factories.quote(factories.user(factories.company(), role="seller"), request)
     with pytest.raises(Conflict):  # one request, one accepted quote
         quotes.accept(limited_buyer, rival)
-    notified = [m["To"] for m in sent_mail if "Approval needed" in m["Subject"]]
+    notified = [m["To"] for m in sent_mail if "asks you to approve" in m["Subject"]]
     assert approver.email in notified and limited_buyer.email not in notified
+    notice = next(n for n in notifications.list_for(approver) if n.kind == notifications.NOTICE)
+    assert notifications.describe(notice).endswith("for 20000.00 EUR.")
+    with app.test_request_context():
+        assert notifications.link(notice) == "/procurement/approvals"
     with pytest.raises(PermissionDenied):  # a buyer is no approver
         decisions.approve(limited_buyer, requisition)
     decisions.approve(approver, requisition, "Within the quarter's budget")
-    assert any(m["To"] == limited_buyer.email for m in sent_mail if "decided" in m["Subject"])
+    assert any(
+        m["To"] == limited_buyer.email
+        for m in sent_mail
+        if "approved your requisition" in m["Subject"]
+    )
+    with force_locale("pl"):
+        assert "akceptuje Twoje zapotrzebowanie" in notifications.describe(
+            notifications.list_for(limited_buyer)[0]
+        )
     assert quote.status == QuoteStatus.ACCEPTED
     order = db.session.get(Order, quote.order_id)
     assert order.placed_by_id == limited_buyer.id and requisition.order_id == order.id
