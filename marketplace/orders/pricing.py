@@ -5,13 +5,18 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from listings import services as listings
 from listings.models import Offer
 from marketplace.core.errors import ValidationError
+from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.orders import tax
+
+# Choices on the order page; a seller with more offers is still ordered line by line.
+MAX_CHOICES = 500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,3 +136,20 @@ def price_lines(actor: Any, raw_lines: list[Any]) -> Pricing:
             vat=net.percent(pricing.vat_rate_bp),
         )
     return pricing
+
+
+def offers_to_add(first: Offer) -> list[Offer]:
+    """Offers that may join an order started from `first`: the same seller's other public,
+    priced offers in the same currency, by title."""
+    stmt = (
+        listings.public_offers_query()
+        .where(
+            Offer.company_id == first.company_id,
+            Offer.currency == first.currency,
+            Offer.id != first.id,
+            Offer.price_on_request.is_(False),
+        )
+        .order_by(sa.func.lower(Offer.title), Offer.id)
+        .limit(MAX_CHOICES)
+    )
+    return [offer for offer in db.session.execute(stmt).scalars() if offer.price_tiers]
