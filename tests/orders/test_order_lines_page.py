@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import refresh
 
 from listings.models import OfferStatus
 from marketplace.core.extensions import db
@@ -214,3 +215,14 @@ def test_live_prices_answer_as_json_and_place_nothing(client_a, offer_b, dn80):
     assert short.json["lines"][1]["unit_price"] is None and short.json["total"] is None
     assert client_a.post("/orders/new/prices", data={"offer_id": "0"}).status_code == 404
     assert count_orders() == 0
+
+
+def test_the_lines_speak_polish(client_a, offer_b, dn80):
+    refresh()
+    answer = client_a.post(
+        "/orders/new?lang=pl",
+        data=two_lines(offer_b, dn80, **{"lines-0-quantity": "1"}) | {"recalculate": "1"},
+    )
+    assert answer.status_code == 422
+    assert "Dodaj pozycję" in answer.text and "Przelicz" in answer.text
+    assert "Pozycja 2" in answer.text and "Popraw pozycje powyżej" in answer.text
