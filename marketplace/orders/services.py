@@ -21,14 +21,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from listings import services as listings
 from marketplace.companies.reference import COUNTRY_CODES
 from marketplace.core import clock, jobs
 from marketplace.core.access import Permission, require
 from marketplace.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
-from marketplace.orders import documents, notify, ratings, tax
+from marketplace.orders import documents, notify, pricing, ratings
 from marketplace.orders.models import Dispute, Order, OrderEvent, OrderLine, OrderStatus
 from marketplace.payments import ledger
 from marketplace.payments import services as payments
@@ -137,53 +136,19 @@ def place_order(
     if requested is not None and requested < clock.today():
         errors["requested_date"] = [_("The requested date is in the past.")]
 
-    seller_id = currency = None
-    priced: list[tuple[Any, int, Money]] = []
-    for index, raw in enumerate(raw_lines):
-        offer = listings.public_offer(raw.get("offer_id")) if isinstance(raw, dict) else None
-        if offer is None:
-            errors.setdefault(f"lines.{index}.offer_id", []).append(_("No such offer."))
-            continue
-        quantity = raw.get("quantity")
-        if offer.company_id == actor.company_id:
-            errors.setdefault(f"lines.{index}.offer_id", []).append(
-                _("You cannot order from your own company.")
-            )
-            continue
-        seller_id = seller_id or offer.company_id
-        currency = currency or offer.currency
-        if offer.company_id != seller_id:
-            errors.setdefault(f"lines.{index}.offer_id", []).append(
-                _("All lines of an order must come from one seller.")
-            )
-            continue
-        if offer.currency != currency:
-            errors.setdefault(f"lines.{index}.offer_id", []).append(
-                _("All lines of an order must be in one currency (%(c)s).", c=currency)
-            )
-            continue
-        try:
-            unit_price = listings.unit_price_for(offer, quantity)
-        except ValidationError as exc:
-            for message in exc.errors.get("quantity", [exc.message]):
-                errors.setdefault(f"lines.{index}.quantity", []).append(message)
-            continue
-        priced.append((offer, quantity, unit_price))
+    priced = pricing.price_lines(actor, raw_lines)
+    errors.update(priced.errors)
     if errors:
         raise ValidationError(errors)
 
-    first_offer = priced[0][0]
-    seller = first_offer.company
-    buyer = actor.company
-    reverse = tax.is_reverse_charge(seller.country, buyer.country)
-    rate = tax.vat_rate(seller.country, buyer.country)
+    first_offer = next(iter(priced.lines.values())).offer
     order = Order(
         buyer_company_id=actor.company_id,
-        seller_company_id=seller.id,
+        seller_company_id=first_offer.company_id,
         placed_by_id=actor.id,
         status=S.PLACED,
-        currency=currency,
-        reverse_charge=reverse,
+        currency=priced.currency,
+        reverse_charge=priced.reverse_charge,
         delivery=delivery,
         requested_date=requested,
         incoterm=first_offer.incoterm,
@@ -192,25 +157,21 @@ def place_order(
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
     )
-    net_total = vat_total = 0
-    for offer, quantity, unit_price in priced:
-        net = unit_price.times(quantity)
-        vat = net.percent(rate)
-        net_total += net.amount
-        vat_total += vat.amount
+    for line in priced.lines.values():
         order.lines.append(
             OrderLine(
-                offer_id=offer.id,
-                title=offer.title,
-                sku=offer.sku,
-                unit=offer.unit,
-                quantity=quantity,
-                unit_price=unit_price.amount,
-                vat_rate_bp=rate,
-                net_amount=net.amount,
-                vat_amount=vat.amount,
+                offer_id=line.offer.id,
+                title=line.offer.title,
+                sku=line.offer.sku,
+                unit=line.offer.unit,
+                quantity=line.quantity,
+                unit_price=line.unit_price.amount,
+                vat_rate_bp=line.vat_rate_bp,
+                net_amount=line.net.amount,
+                vat_amount=line.vat.amount,
             )
         )
+    net_total, vat_total = priced.net_total.amount, priced.vat_total.amount
     order.net_total, order.vat_total = net_total, vat_total
     order.total = net_total + vat_total
     try:

@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -23,7 +24,8 @@ from marketplace.core.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.forms import apply_errors, saved
 from marketplace.core.pagination import paginate
-from marketplace.orders import documents, forms, ratings, services
+from marketplace.core.templating import money
+from marketplace.orders import documents, forms, pricing, ratings, services
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments import ledger
 from marketplace.payments.providers import BankTransfer, available
@@ -35,6 +37,9 @@ bp = Blueprint("orders", __name__)
 @bp.route("/orders/new", methods=["GET", "POST"])
 @login_required
 def new():
+    """The order form. Besides "Place order", its buttons re-render it server-side (no
+    JavaScript needed): "Add line", "Remove" on a line, and "Recalculate" prices and checks
+    the lines without placing anything."""
     require(current_user, Permission.BUY)
     offer_id = request.values.get("offer_id", type=int)
     offer = listings.public_offer(offer_id) if offer_id else None
@@ -42,14 +47,31 @@ def new():
         abort(404)
     company = current_user.company
     form = forms.OrderForm()
+    choices = pricing.offers_to_add(offer)
+    for entry in form.lines:
+        entry.form.offer_id.choices = _offer_choices(choices)
+    check_lines = False
     if request.method == "GET":
         form.quantity.data = offer.moq
         form.name.data = company.name
         form.street.data, form.postal_code.data = company.street, company.postal_code
         form.city.data, form.country.data = company.city, company.country
-    if form.validate_on_submit():
+    elif "add_line" in request.form:
+        if len(form.lines.entries) + 1 >= services.MAX_LINES:
+            form.form_errors.append(_("At most %(n)s lines per order.", n=services.MAX_LINES))
+        else:
+            form.lines.append_entry().form.offer_id.choices = _offer_choices(choices)
+    elif "remove_line" in request.form:
+        position = request.form.get("remove_line", type=int)
+        if position is not None and 0 <= position < len(form.lines.entries):
+            del form.lines.entries[position]
+    elif "recalculate" in request.form:
+        check_lines = True
+        for field in _line_fields(form):
+            field.validate(form)
+    elif form.validate_on_submit():
         data = {
-            "lines": [{"offer_id": offer.id, "quantity": form.quantity.data}],
+            "lines": _lines(offer, form),
             "delivery": {f: getattr(form, f).data for f in services.DELIVERY_FIELDS},
             "requested_date": form.requested_date.data,
             "note": form.note.data or "",
@@ -59,8 +81,68 @@ def new():
         if outcome.ok:
             flash(_("Order %(n)s placed; the seller will confirm it.", n=order.number), "success")
             return redirect(url_for("orders.detail", order_id=order.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("orders/new.html", form=form, offer=offer), status
+    else:
+        check_lines = True  # show every line's problems at once, not one round at a time
+    priced = pricing.price_lines(current_user, _lines(offer, form))
+    if check_lines and priced.errors:
+        form.apply_errors(ValidationError(priced.errors), keep_existing=True)
+    status = 422 if form.errors or form.form_errors or form.line_errors() else 200
+    return render_template(
+        "orders/new.html", form=form, offer=offer, priced=priced,
+        offers={o.id: o for o in [offer, *choices]}, choices_left=bool(choices),
+    ), status  # fmt: skip
+
+
+@bp.post("/orders/new/prices")
+@login_required
+def new_prices():
+    """The order form's prices as JSON for the page's live update; checks and places nothing
+    (Recalculate and Place order show the errors)."""
+    require(current_user, Permission.BUY)
+    offer_id = request.form.get("offer_id", type=int)
+    offer = listings.public_offer(offer_id) if offer_id else None
+    if offer is None:
+        abort(404)
+    form = forms.OrderForm()
+    priced = pricing.price_lines(current_user, _lines(offer, form))
+    offers = {o.id: o for o in [offer, *pricing.offers_to_add(offer)]}
+    currency = offer.currency
+    lines = []
+    for index, raw in enumerate(_lines(offer, form)):
+        line, chosen = priced.lines.get(index), offers.get(raw["offer_id"])
+        lines.append(
+            {
+                "moq": f"{chosen.moq} {chosen.unit}" if chosen else None,
+                "unit_price": money(line.unit_price.amount, currency) if line else None,
+                "net": money(line.net.amount, currency) if line else None,
+            }
+        )
+    complete = len(priced.lines) == len(lines)
+    totals = (priced.net_total, priced.vat_total, priced.total) if complete else (None,) * 3
+    net, vat, total = (money(t.amount, currency) if t else None for t in totals)
+    return jsonify(
+        lines=lines, complete=complete, net_total=net, vat_total=vat, total=total,
+        reverse_charge=priced.reverse_charge,
+    )  # fmt: skip
+
+
+def _offer_choices(offers) -> list[tuple[int | str, str]]:
+    return [("", _("Choose an offer"))] + [
+        (o.id, f"{o.title}{f' ({o.sku})' if o.sku else ''}") for o in offers
+    ]
+
+
+def _line_fields(form: forms.OrderForm):
+    yield form.quantity
+    for entry in form.lines:
+        yield from (entry.form.offer_id, entry.form.quantity)
+
+
+def _lines(offer, form: forms.OrderForm) -> list[dict]:
+    first = {"offer_id": offer.id, "quantity": form.quantity.data}
+    return [first] + [
+        {"offer_id": e.form.offer_id.data, "quantity": e.form.quantity.data} for e in form.lines
+    ]
 
 
 def _list(role: str):

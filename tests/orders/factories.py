@@ -17,7 +17,8 @@ DELIVERY = {"name": "Goods in", "street": "Magazynowa 1", "city": "Poznań",
 
 
 def offer(company, *, tiers=((10, 1_000), (100, 900)), moq: int = 10, currency: str = "EUR",
-          title: str = "Steel flange DN50", **fields) -> Offer:  # fmt: skip
+          title: str = "Steel flange DN50", status: str = OfferStatus.PUBLISHED,
+          **fields) -> Offer:  # fmt: skip
     category = db.session.execute(
         sa.select(Category).where(Category.parent_id.is_not(None)).limit(1)
     ).scalar_one()
@@ -30,7 +31,7 @@ def offer(company, *, tiers=((10, 1_000), (100, 900)), moq: int = 10, currency: 
         currency=currency,
         incoterm="FCA",
         incoterm_place="Poznań",
-        status=OfferStatus.PUBLISHED,
+        status=status,
         published_at=clock.now(),
         **fields,
     )

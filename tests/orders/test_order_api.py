@@ -192,3 +192,25 @@ def test_order_routes_are_in_the_api_description(client):
                  "/api/v1/admin/disputes/{dispute_id}/resolve", "/api/v1/admin/ledger/check",
                  "/api/v1/payments/stripe/webhook"):  # fmt: skip
         assert path in spec["paths"], path
+
+
+def test_more_than_the_offer_has_is_refused(client, api_a, company_b):
+    scarce = offer(company_b, available_quantity=40)
+    answer = client.post("/api/v1/orders", json=body(scarce.id, 41), headers=api_a)
+    assert answer.status_code == 422
+    assert answer.json["errors"]["lines.0.quantity"] == ["Only 40 pcs are available."]
+    assert count_orders() == 0
+    assert client.post("/api/v1/orders", json=body(scarce.id, 40), headers=api_a).status_code == 201
+
+
+def test_an_offer_on_two_lines_is_refused(client, api_a, offer_b):
+    # Split across lines, a quantity would dodge the tier price and the stock check.
+    lines = [{"offer_id": offer_b.id, "quantity": 20}, {"offer_id": offer_b.id, "quantity": 90}]
+    answer = client.post(
+        "/api/v1/orders", json={"lines": lines, "delivery": DELIVERY}, headers=api_a
+    )
+    assert answer.status_code == 422
+    assert answer.json["errors"]["lines.1.offer_id"] == [
+        "This offer is already on line 1; change the quantity there."
+    ]
+    assert count_orders() == 0
