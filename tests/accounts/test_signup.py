@@ -121,3 +121,11 @@ def test_api_signup_rejects_a_body_that_is_not_an_object(client):
     response = client.post("/api/v1/auth/signup", data="[]", content_type="application/json")
     assert response.status_code == 422
     assert response.json["errors"] == {"_body": ["The request body must be a JSON object."]}
+
+
+def test_fields_point_to_their_error_only_when_they_have_one(client):
+    blank = client.get("/signup").text
+    assert 'aria-invalid="false"' in blank and "aria-describedby" not in blank
+    refused = client.post("/signup", data={"company_name": ""}).text
+    assert 'aria-describedby="company_name-error"' in refused
+    assert 'aria-describedby="None"' not in refused
