@@ -200,7 +200,7 @@ def tender(tender_id: int, bid_form=None, cancel_form=None, status: int = 200):
     if bid_form is None:
         bid_form = forms.AuctionBidForm() if item.is_auction else forms.SealedBidForm()
         if own is not None and not item.is_auction:
-            bid_form.unit_price.data = own.unit_money.decimal
+            bid_form.unit_price.data = Money(own.single_price or 0, item.currency).decimal
             bid_form.lead_time_days.data = own.lead_time_days
             bid_form.documents.data = "\n".join(own.documents or [])
             bid_form.note.data = own.note

@@ -119,11 +119,11 @@ def test_bad_bids_and_wrong_moments_change_nothing(buyer, seller_one, seller_two
         _bid(factories.user(buyer.company, role="owner"), tender, 1)  # own company's tender
     first = _bid(seller_one, tender, 1000, documents=["ISO 9001 certificate"])
     replaced = _bid(seller_one, tender, 950, documents=["ISO 9001 certificate"])
-    assert first.id == replaced.id and replaced.unit_price == 950
+    assert first.id == replaced.id and replaced.single_price == 950
     clock.advance(dt.timedelta(days=5))
     with pytest.raises(Conflict):
         _bid(seller_one, tender, 800, documents=["ISO 9001 certificate"])
-    assert db.session.get(Bid, first.id).unit_price == 950
+    assert db.session.get(Bid, first.id).single_price == 950
 
 
 def test_the_close_job_closes_on_time_and_cancel_needs_a_reason(buyer, seller_one, supplier_one):
