@@ -374,6 +374,9 @@ class Bid(db.Model):
             ((line.item, line.unit_price) for line in self.lines), key=lambda row: row[0].position
         )
 
+    def price_for(self, item_id: int) -> int | None:
+        return next((price for item, price in self.price_rows if item.id == item_id), None)
+
     @property
     def total_amount(self) -> int:
         """What the bid costs in minor units: the sum of unit price × quantity over the items."""

@@ -235,12 +235,13 @@ def test_tender_pages_publish_bid_and_award(app, buyer, seller_one, supplier_one
     supplier = app.test_client(user=seller_one)
     room = supplier.get(f"/procurement/tenders/{tender.id}")
     assert b"Send sealed bid" in room.data and b"data-countdown" in room.data
+    price_field = f"price_{tender.items[0].id}"  # one item, named as the tender
     assert (
-        supplier.post(f"/procurement/tenders/{tender.id}/bid", data={"unit_price": "x"}).status_code
+        supplier.post(f"/procurement/tenders/{tender.id}/bid", data={price_field: "x"}).status_code
         == 422
     )
     sent = supplier.post(
-        f"/procurement/tenders/{tender.id}/bid", data={"unit_price": "99.90", "lead_time_days": "4"}
+        f"/procurement/tenders/{tender.id}/bid", data={price_field: "99.90", "lead_time_days": "4"}
     )
     assert sent.status_code == 302
     clock.advance(dt.timedelta(days=2))
