@@ -283,3 +283,27 @@ def test_three_items_through_the_pages_without_javascript(app, buyer, seller_one
     assert "Odra Metal" in results and "data-item-prices" in results
     bid = db.session.execute(sa.select(Bid)).scalar_one()
     assert bid.total_amount == 5000 * 40 + 2000 * 120 + 1500 * 60
+
+
+def test_a_reverse_auction_from_the_page_stays_one_item(app, buyer):
+    pages = app.test_client(user=buyer)
+    form = pages.get("/procurement/tenders/new?kind=reverse_auction").text
+    for field in ("kind", "title", "quantity", "unit", "currency", "closes_at", "invited_only",
+                  "starting_price", "decrement_amount"):  # fmt: skip
+        assert f'id="{field}"' in form
+    tender_form = form.split("data-tender-form", 1)[1].split("</form>", 1)[0]
+    assert tender_form.count("<button") == 1  # "Add item" is an input; Publish is the one button
+    closes = (clock.now() + dt.timedelta(minutes=45)).strftime("%Y-%m-%dT%H:%M:%S")
+    created = pages.post(
+        "/procurement/tenders/new",
+        data={"kind": "reverse_auction", "title": "Safety gloves", "quantity": "500",
+              "unit": "pair", "currency": "EUR", "closes_at": closes, "starting_price": "10.00",
+              "decrement_amount": "0.10", "extension_minutes": "0",
+              # what the browser also sends: the sealed tender's empty first item row
+              "items-0-description": "", "items-0-quantity": "", "items-0-unit": "pcs"},
+    )  # fmt: skip
+    assert created.status_code == 302, created.text
+    tender = db.session.execute(sa.select(Tender)).scalar_one()
+    assert tender.is_auction and [(i.description, i.quantity, i.unit) for i in tender.items] == [
+        ("Safety gloves", 500, "pair")
+    ]
