@@ -64,7 +64,10 @@ def configure_sqlite(engine: sa.Engine) -> None:
         # IMMEDIATE: a transaction takes the write lock when it starts. With a deferred BEGIN, a
         # request that read first and writes later fails at once with "database is locked" when
         # another writer (a job, a concurrent request) committed in between; waiting is better.
-        if connection.get_execution_options().get("read_only"):
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # asked for no transaction (a migration's PRAGMA foreign_keys, for one)
+        if options.get("read_only"):
             connection.exec_driver_sql("BEGIN DEFERRED")  # readers never wait for writers
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")

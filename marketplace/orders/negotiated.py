@@ -6,6 +6,7 @@ services.place_order prices lines from published offers; negotiated terms carry 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask_babel import gettext as _
@@ -15,6 +16,16 @@ from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.orders import notify, tax
 from marketplace.orders.models import Order, OrderEvent, OrderLine, OrderStatus
+
+
+@dataclasses.dataclass(frozen=True)
+class AgreedLine:
+    """One line of negotiated terms: what, how many, at which net unit price."""
+
+    title: str
+    unit: str
+    quantity: int
+    unit_price: Money
 
 
 def place_negotiated_order(
@@ -30,6 +41,30 @@ def place_negotiated_order(
     note: str = "",
 ) -> Order:
     """A placed order of the actor's company for agreed terms (one line, plus shipping if any)."""
+    return place_negotiated_lines(
+        actor,
+        seller_company_id=seller_company_id,
+        lines=[AgreedLine(title, unit, quantity, unit_price)],
+        shipping=shipping,
+        incoterm=incoterm,
+        note=note,
+    )
+
+
+def place_negotiated_lines(
+    actor: Any,
+    *,
+    seller_company_id: int,
+    lines: list[AgreedLine],
+    shipping: Money | None = None,
+    incoterm: str | None = None,
+    note: str = "",
+) -> Order:
+    """A placed order of the actor's company with one line per agreed line (plus shipping if
+    any); every line is in the same currency."""
+    if not lines or len({line.unit_price.currency for line in lines}) != 1:
+        raise ValueError("An order needs at least one line, all in one currency.")
+    currency = lines[0].unit_price.currency
     buyer = db.session.get(Company, actor.company_id)
     seller = db.session.get(Company, seller_company_id)
     rate = tax.vat_rate(seller.country, buyer.country)
@@ -38,7 +73,7 @@ def place_negotiated_order(
         seller_company_id=seller.id,
         placed_by_id=actor.id,
         status=OrderStatus.PLACED,
-        currency=unit_price.currency,
+        currency=currency,
         reverse_charge=tax.is_reverse_charge(seller.country, buyer.country),
         # the buyer's registered address; the order page lets the parties agree on another
         delivery={
@@ -51,11 +86,11 @@ def place_negotiated_order(
         incoterm=incoterm,
         note=note[:2000],
     )
-    lines = [(title, unit, quantity, unit_price)]
+    rows = [(line.title, line.unit, line.quantity, line.unit_price) for line in lines]
     if shipping is not None and shipping.amount > 0:
-        lines.append((_("Shipping"), "lot", 1, shipping))
+        rows.append((_("Shipping"), "lot", 1, shipping))
     net_total = vat_total = 0
-    for line_title, line_unit, line_quantity, price in lines:
+    for line_title, line_unit, line_quantity, price in rows:
         net = price.times(line_quantity)
         vat = net.percent(rate)
         net_total += net.amount

@@ -20,8 +20,9 @@ bp = Blueprint("procurement_api", __name__, url_prefix="/api/v1")
 TAGS = ["procurement"]
 # A supplier reads back its own bid; the rank is set in auctions and after a sealed tender closes.
 OWN_BID = schemas.BidSchema(
-    only=("id", "unit_price", "lead_time_days", "note", "documents", "rank", "submitted_at")
-)
+    only=("id", "unit_price", "prices", "total", "lead_time_days", "note", "documents", "rank",
+          "submitted_at")
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------- quotes
@@ -141,7 +142,7 @@ def place_bid(tender_id: int) -> Response:
 
     def run() -> tuple[dict, int]:
         if tender.is_auction:
-            auctions.place_bid(current_user, tender, data["unit_price"])
+            auctions.place_bid(current_user, tender, data.get("unit_price"))
             return auctions.standing(current_user, tender), 201
         bid = tenders.submit_sealed_bid(current_user, tender, data)
         return schemas.BidSchema(exclude=("rank", "score", "breakdown")).dump(bid), 201

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from marketplace.core.access import Permission, require
 from marketplace.core.errors import Conflict, NotFound, ValidationError
 from marketplace.core.extensions import db
-from marketplace.orders.negotiated import place_negotiated_order
+from marketplace.core.money import Money
+from marketplace.orders.negotiated import AgreedLine, place_negotiated_lines
 from marketplace.procurement import approvals
 from marketplace.procurement.announce import N_, tender_changed
 from marketplace.procurement.models import Bid, Tender, TenderStatus
@@ -50,13 +51,10 @@ def finish_award(buyer_person: Any, tender: Tender, bid: Bid) -> None:
     db.session.refresh(tender)
     if done.rowcount != 1:
         raise Conflict(_("This tender has already been awarded."))
-    order = place_negotiated_order(
+    order = place_negotiated_lines(
         buyer_person,
         seller_company_id=bid.supplier_company_id,
-        title=tender.title,
-        unit=tender.unit,
-        quantity=tender.quantity,
-        unit_price=bid.unit_money,
+        lines=_order_lines(tender, bid),
         note=f"{tender.number}",
     )
     tender.order_id = order.id
@@ -73,6 +71,20 @@ def finish_award(buyer_person: Any, tender: Tender, bid: Bid) -> None:
                      "%(rank)s of %(count)s. Thank you for taking part."),
                   rank=other.rank, count=len(bids))  # fmt: skip
     tender_changed(tender.id, "awarded", {})
+
+
+def _order_lines(tender: Tender, bid: Bid) -> list[AgreedLine]:
+    """One order line per item at the bid's prices (an auction: its one item at the bid's price)."""
+    if bid.unit_price is not None:
+        prices = {tender.items[0].id: bid.unit_price}
+    else:
+        prices = {line.item_id: line.unit_price for line in bid.lines}
+    return [
+        AgreedLine(
+            item.description, item.unit, item.quantity, Money(prices[item.id], tender.currency)
+        )
+        for item in tender.items
+    ]
 
 
 def cancel(actor: Any, tender: Tender, reason: str) -> Tender:

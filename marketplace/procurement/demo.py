@@ -51,7 +51,12 @@ def _build(market: Any, password: str) -> dict[str, int]:
         buyer,
         {
             "kind": "sealed", "title": "Annual supply of corrugated boxes",
-            "quantity": 20000, "unit": "pcs", "currency": "PLN",
+            "items": [
+                {"description": "Box 600×400×400 mm, 5-ply", "quantity": 12000, "unit": "pcs"},
+                {"description": "Box 400×300×300 mm, 3-ply", "quantity": 8000, "unit": "pcs"},
+                {"description": "Pallet corner board 1200 mm", "quantity": 2000, "unit": "pcs"},
+            ],
+            "currency": "PLN",
             "closes_at": now + dt.timedelta(days=5), "invited_company_ids": suppliers,
             "required_documents": ["ISO 9001 certificate"],
             "weight_price": 60, "weight_lead_time": 20, "weight_rating": 10,
@@ -60,7 +65,9 @@ def _build(market: Any, password: str) -> dict[str, int]:
     )  # fmt: skip
     tenders.submit_sealed_bid(
         seller, sealed,
-        {"unit_price": 185, "lead_time_days": 10, "documents": ["ISO 9001 certificate"]},
+        {"prices": [{"item_id": item.id, "unit_price": price}
+                    for item, price in zip(sealed.items, (385, 185, 95), strict=True)],
+         "lead_time_days": 10, "documents": ["ISO 9001 certificate"]},
     )  # fmt: skip
     request = db.session.execute(
         sa.select(BuyRequest)

@@ -13,6 +13,9 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -24,7 +27,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from listings.reference import INCOTERMS
 from marketplace.core import clock
 from marketplace.core.errors import ValidationError
+from marketplace.core.forms import apply_errors
 from marketplace.core.money import CURRENCIES, Money, MoneyError
+from marketplace.procurement.tender_rules import MAX_ITEMS
 
 
 def minor(value: Decimal | None, currency: str, field: str, errors: dict) -> int | None:
@@ -78,13 +83,27 @@ class QuoteForm(FlaskForm):
         return [(f.stream, f.filename) for f in self.attachments.data or [] if f and f.filename]
 
 
+class TenderItemForm(Form):
+    """One row of a sealed tender's items; an empty row is left out."""
+
+    description = StringField(_l("Item"), validators=[Optional(), Length(max=200)])
+    quantity = IntegerField(_l("Quantity"), validators=[Optional(), NumberRange(min=1)])
+    unit = StringField(_l("Unit"), default="pcs", validators=[Optional(), Length(max=20)])
+
+    def is_blank(self) -> bool:
+        return not (self.description.data or "").strip() and self.quantity.data is None
+
+
 class TenderForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[("sealed", _l("Sealed tender")),
                                             ("reverse_auction", _l("Reverse auction"))])  # fmt: skip
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
-    quantity = IntegerField(_l("Quantity"), validators=[InputRequired(), NumberRange(min=1)])
-    unit = StringField(_l("Unit"), default="pcs", validators=[InputRequired(), Length(max=20)])
+    # a sealed tender's items; "Add item" posts the form back with one more row
+    items = FieldList(FormField(TenderItemForm), min_entries=1, max_entries=MAX_ITEMS)
+    # a reverse auction's one item (and the old single-item sealed tender)
+    quantity = IntegerField(_l("Quantity"), validators=[Optional(), NumberRange(min=1)])
+    unit = StringField(_l("Unit"), default="pcs", validators=[Optional(), Length(max=20)])
     currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="EUR")
     required_documents = TextAreaField(
         _l("Required documents (one per line)"), validators=[Optional()]
@@ -109,6 +128,38 @@ class TenderForm(FlaskForm):
                                      validators=[Optional()])  # fmt: skip
     show_best_price = BooleanField(_l("Show bidders the best price"))
 
+    def add_item_row(self) -> bool:
+        """One more empty item row, up to the limit; False when the form already has the most."""
+        if len(self.items.entries) >= MAX_ITEMS:
+            return False
+        self.items.append_entry()
+        return True
+
+    def _filled_rows(self) -> list[int]:
+        return [i for i, entry in enumerate(self.items.entries) if not entry.form.is_blank()]
+
+    def apply_errors(self, error: ValidationError) -> None:
+        """items.N.field goes beside that field of the N-th filled row; the rest as usual."""
+        rows = self._filled_rows()
+        others: dict[str, list[str]] = {}
+        for key, messages in error.errors.items():
+            parts = key.split(".")
+            if parts[0] == "items" and len(parts) == 3 and parts[1].isdigit():
+                index = int(parts[1])
+                entry = self.items.entries[rows[index]] if index < len(rows) else None
+                field = entry.form._fields.get(parts[2]) if entry is not None else None
+                if field is not None:
+                    field.errors = [*list(field.errors or []), *messages]
+                    continue
+            if key == "items":
+                self.form_errors.extend(messages)
+                continue
+            others[key] = messages
+        if others:
+            apply_errors(self, ValidationError(others))
+        elif not error.errors:
+            self.form_errors.append(error.message)
+
     def to_data(self) -> dict[str, Any]:
         errors: dict[str, list[str]] = {}
         currency = self.currency.data
@@ -116,8 +167,6 @@ class TenderForm(FlaskForm):
             "kind": self.kind.data,
             "title": self.title.data,
             "description": self.description.data or "",
-            "quantity": self.quantity.data,
-            "unit": self.unit.data,
             "currency": currency,
             "required_documents": lines(self.required_documents.data),
             "closes_at": self.closes_at.data.replace(tzinfo=clock.UTC)
@@ -128,6 +177,15 @@ class TenderForm(FlaskForm):
         }
         if self.opens_at.data:
             data["opens_at"] = self.opens_at.data.replace(tzinfo=clock.UTC)
+        rows = [self.items.entries[i].form for i in self._filled_rows()]
+        if self.kind.data != "reverse_auction" and (rows or self.quantity.data is None):
+            data["items"] = [
+                {"description": row.description.data or "", "quantity": row.quantity.data,
+                 "unit": row.unit.data or ""}
+                for row in rows
+            ]  # fmt: skip
+        else:  # an auction, or a sealed tender of one item given the old way
+            data["quantity"], data["unit"] = self.quantity.data, self.unit.data
         if self.kind.data == "reverse_auction":
             data["starting_price"] = minor(
                 self.starting_price.data, currency, "starting_price", errors
@@ -157,17 +215,44 @@ class TenderForm(FlaskForm):
 
 
 class SealedBidForm(FlaskForm):
-    unit_price = DecimalField(_l("Unit price"), places=2, validators=[InputRequired()])
+    """A sealed bid: a unit price field per item (price_<item id>, added by sealed_bid_form)."""
+
     lead_time_days = IntegerField(
         _l("Lead time (days)"), validators=[InputRequired(), NumberRange(min=0)]
     )
     documents = TextAreaField(_l("Documents you provide (one per line)"), validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
+    item_ids: tuple[int, ...] = ()
+
+    def price_field(self, item_id: int) -> Any:
+        return self[f"price_{item_id}"]
+
+    def apply_errors(self, error: ValidationError) -> None:
+        """prices.<item id> goes beside that item's price field; the rest as usual."""
+        fields = {}
+        for key, messages in error.errors.items():
+            parts = key.split(".")
+            if parts[0] == "prices" and len(parts) == 2 and parts[1].isdigit():
+                name = f"price_{parts[1]}"
+                if name in self._fields:
+                    fields[name] = messages
+                    continue
+            fields[key] = messages
+        if fields:
+            apply_errors(self, ValidationError(fields))
+        else:
+            self.form_errors.append(error.message)
 
     def to_data(self, currency: str) -> dict[str, Any]:
         errors: dict[str, list[str]] = {}
+        prices = []
+        for item_id in self.item_ids:
+            value = self.price_field(item_id).data
+            if value is not None:
+                price = minor(value, currency, f"prices.{item_id}", errors)
+                prices.append({"item_id": item_id, "unit_price": price})
         data = {
-            "unit_price": minor(self.unit_price.data, currency, "unit_price", errors),
+            "prices": prices,
             "lead_time_days": self.lead_time_days.data,
             "documents": lines(self.documents.data),
             "note": self.note.data or "",
@@ -175,6 +260,26 @@ class SealedBidForm(FlaskForm):
         if errors:
             raise ValidationError(errors)
         return data
+
+
+def sealed_bid_form(items: list[Any], **kwargs: Any) -> SealedBidForm:
+    """The sealed bid form of a tender: one unit price field per item, in the items' order."""
+
+    class TenderBidForm(SealedBidForm):
+        item_ids = tuple(item.id for item in items)
+
+    for item in items:
+        setattr(
+            TenderBidForm,
+            f"price_{item.id}",
+            DecimalField(
+                _l("Unit price: %(item)s", item=item.label),
+                places=2,
+                validators=[Optional()],
+                description=f"{item.quantity} {item.unit}",
+            ),
+        )
+    return TenderBidForm(**kwargs)
 
 
 class AuctionBidForm(FlaskForm):

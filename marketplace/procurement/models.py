@@ -181,7 +181,7 @@ class Phase(enum.StrEnum):
 
 
 class Tender(db.Model):
-    """A sealed tender or a reverse auction for one item run by a buyer."""
+    """A sealed tender (1 to 50 items) or a reverse auction (one item) run by a buyer."""
 
     __tablename__ = "tenders"
 
@@ -195,8 +195,6 @@ class Tender(db.Model):
     )
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    quantity: Mapped[int]
-    unit: Mapped[str] = mapped_column(sa.String(20))
     currency: Mapped[str] = mapped_column(sa.String(3))
     required_documents: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     opens_at: Mapped[dt.datetime]
@@ -227,13 +225,31 @@ class Tender(db.Model):
     invitations: Mapped[list[TenderInvitation]] = relationship(
         back_populates="tender", cascade="all, delete-orphan", lazy="selectin"
     )
+    items: Mapped[list[TenderItem]] = relationship(
+        back_populates="tender",
+        cascade="all, delete-orphan",
+        order_by="TenderItem.position",
+        lazy="selectin",
+    )
 
     __table_args__ = (
         sa.CheckConstraint("kind in ('sealed','reverse_auction')", name="kind"),
         sa.CheckConstraint("status in ('published','closed','awarded','cancelled')", name="status"),
-        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("closes_at > opens_at", name="window"),
     )
+
+    @property
+    def single_item(self) -> TenderItem | None:
+        """The item of a one-item tender (every auction); None when there are several."""
+        return self.items[0] if len(self.items) == 1 else None
+
+    @property
+    def quantity(self) -> int | None:
+        return self.single_item.quantity if self.single_item else None
+
+    @property
+    def unit(self) -> str | None:
+        return self.single_item.unit if self.single_item else None
 
     @property
     def number(self) -> str:
@@ -268,6 +284,33 @@ class Tender(db.Model):
         return not self.invited_only or company_id in self.invited_company_ids
 
 
+class TenderItem(db.Model):
+    """One line of what a tender buys; sealed bids price each item, the order gets one line each."""
+
+    __tablename__ = "tender_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("tenders.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]  # 1, 2, ... as the buyer listed them
+    description: Mapped[str] = mapped_column(sa.String(200))
+    quantity: Mapped[int]
+    unit: Mapped[str] = mapped_column(sa.String(20))
+
+    tender: Mapped[Tender] = relationship(back_populates="items")
+
+    __table_args__ = (
+        sa.UniqueConstraint("tender_id", "position"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("position > 0", name="position_positive"),
+    )
+
+    @property
+    def label(self) -> str:
+        return f"{self.position}. {self.description}"
+
+
 class TenderInvitation(db.Model):
     __tablename__ = "tender_invitations"
 
@@ -283,7 +326,9 @@ class TenderInvitation(db.Model):
 
 
 class Bid(db.Model):
-    """A supplier's standing bid in a tender: replaced while the tender is open, one per supplier."""
+    """A supplier's standing bid in a tender: replaced while the tender is open, one per supplier.
+
+    A sealed bid prices every item in its lines; an auction bid is one unit price (unit_price)."""
 
     __tablename__ = "bids"
 
@@ -297,7 +342,7 @@ class Bid(db.Model):
     submitted_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
-    unit_price: Mapped[int] = mapped_column(sa.BigInteger)
+    unit_price: Mapped[int | None] = mapped_column(sa.BigInteger)  # reverse auctions only
     lead_time_days: Mapped[int] = mapped_column(default=0)
     note: Mapped[str] = mapped_column(sa.Text, default="")
     documents: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
@@ -310,6 +355,9 @@ class Bid(db.Model):
 
     tender: Mapped[Tender] = relationship()
     supplier: Mapped[Company] = relationship(lazy="joined")
+    lines: Mapped[list[BidLine]] = relationship(
+        back_populates="bid", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("tender_id", "supplier_company_id"),
@@ -318,12 +366,57 @@ class Bid(db.Model):
     )
 
     @property
-    def unit_money(self) -> Money:
-        return Money(self.unit_price, self.tender.currency)
+    def price_rows(self) -> list[tuple[TenderItem, int]]:
+        """(item, unit price) in the order of the tender's items; an auction bid has one row."""
+        if self.unit_price is not None:
+            return [(self.tender.items[0], self.unit_price)]
+        return sorted(
+            ((line.item, line.unit_price) for line in self.lines), key=lambda row: row[0].position
+        )
+
+    def price_for(self, item_id: int) -> int | None:
+        return next((price for item, price in self.price_rows if item.id == item_id), None)
+
+    @property
+    def total_amount(self) -> int:
+        """What the bid costs in minor units: the sum of unit price × quantity over the items."""
+        if self.lines:
+            return sum(line.unit_price * line.item.quantity for line in self.lines)
+        return (self.unit_price or 0) * (self.tender.quantity or 0)
 
     @property
     def total(self) -> Money:
-        return Money(self.unit_price * self.tender.quantity, self.tender.currency)
+        return Money(self.total_amount, self.tender.currency)
+
+    @property
+    def single_price(self) -> int | None:
+        """The unit price when the bid has one price (auctions, one-item tenders); else None."""
+        if self.unit_price is not None:
+            return self.unit_price
+        return self.lines[0].unit_price if len(self.lines) == 1 else None
+
+
+class BidLine(db.Model):
+    """A sealed bid's unit price for one item of the tender, in minor units."""
+
+    __tablename__ = "bid_lines"
+
+    bid_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("bids.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("tender_items.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    unit_price: Mapped[int] = mapped_column(sa.BigInteger)
+
+    bid: Mapped[Bid] = relationship(back_populates="lines")
+    item: Mapped[TenderItem] = relationship(lazy="joined")
+
+    __table_args__ = (sa.CheckConstraint("unit_price > 0", name="unit_price_positive"),)
+
+    @property
+    def total_amount(self) -> int:
+        return self.unit_price * self.item.quantity
 
 
 class BidLogEntry(db.Model):

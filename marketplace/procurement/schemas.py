@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from marshmallow import Schema, fields, validate
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 
 class QuoteTermsSchema(Schema):
@@ -81,14 +82,23 @@ class CriterionSchema(Schema):
     weight = fields.Integer(required=True, strict=True)
 
 
+class TenderItemInputSchema(Schema):
+    description = fields.String(validate=validate.Length(max=200))
+    quantity = fields.Integer(strict=True)
+    unit = fields.String(validate=validate.Length(max=20))
+
+
 class TenderInputSchema(Schema):
-    """Types only; the rules (weights add up to 100, decrement, times) live in the services."""
+    """Types only; the rules (weights add up to 100, decrement, times, 1-50 items) live in the
+    services. A sealed tender lists its items; without items, quantity and unit describe one
+    item named as the tender (a reverse auction is always one item: quantity and unit)."""
 
     kind = fields.String(required=True, validate=validate.OneOf(["sealed", "reverse_auction"]))
     title = fields.String(required=True, validate=validate.Length(max=200))
     description = fields.String(load_default="", validate=validate.Length(max=20000))
-    quantity = fields.Integer(required=True, strict=True)
-    unit = fields.String(required=True, validate=validate.Length(max=20))
+    items = fields.List(fields.Nested(TenderItemInputSchema), validate=validate.Length(max=200))
+    quantity = fields.Integer(strict=True)
+    unit = fields.String(validate=validate.Length(max=20))
     currency = fields.String(required=True, validate=validate.Length(max=3))
     required_documents = fields.List(fields.String(validate=validate.Length(max=120)))
     opens_at = fields.AwareDateTime(default_timezone=dt.UTC)
@@ -106,6 +116,14 @@ class TenderInputSchema(Schema):
     show_best_price = fields.Boolean(load_default=False)
 
 
+class TenderItemSchema(Schema):
+    id = fields.Integer()
+    position = fields.Integer()
+    description = fields.String()
+    quantity = fields.Integer()
+    unit = fields.String()
+
+
 class TenderSchema(Schema):
     id = fields.Integer()
     number = fields.String()
@@ -113,8 +131,9 @@ class TenderSchema(Schema):
     title = fields.String()
     description = fields.String()
     buyer = fields.Nested(CompanyRefSchema)
-    quantity = fields.Integer()
-    unit = fields.String()
+    items = fields.List(fields.Nested(TenderItemSchema))
+    quantity = fields.Integer(allow_none=True)  # a one-item tender's (every auction's) item
+    unit = fields.String(allow_none=True)
     currency = fields.String()
     required_documents = fields.List(fields.String())
     opens_at = fields.DateTime()
@@ -135,17 +154,43 @@ class TenderSchema(Schema):
     cancel_reason = fields.String()
 
 
+class BidPriceInputSchema(Schema):
+    item_id = fields.Integer(strict=True)
+    unit_price = fields.Integer(strict=True)
+
+
 class BidInputSchema(Schema):
-    unit_price = fields.Integer(required=True, strict=True)
+    """A sealed bid prices every item in prices; a one-item tender or an auction takes unit_price."""
+
+    prices = fields.List(fields.Nested(BidPriceInputSchema), validate=validate.Length(max=200))
+    unit_price = fields.Integer(strict=True)
     lead_time_days = fields.Integer(strict=True)
     note = fields.String(validate=validate.Length(max=5000))
     documents = fields.List(fields.String(validate=validate.Length(max=120)))
+
+    @validates_schema
+    def _priced(self, data: dict, **_kwargs) -> None:
+        if data.get("prices") is None and data.get("unit_price") is None:
+            raise ValidationError(
+                _("Give a unit price, or prices with a unit price for every item."), "unit_price"
+            )
+
+
+def _bid_prices(bid) -> list[dict]:
+    return [
+        {"item_id": item.id, "position": item.position, "description": item.description,
+         "quantity": item.quantity, "unit": item.unit, "unit_price": price,
+         "total": price * item.quantity}
+        for item, price in bid.price_rows
+    ]  # fmt: skip
 
 
 class BidSchema(Schema):
     id = fields.Integer()
     supplier = fields.Nested(CompanyRefSchema)
-    unit_price = fields.Integer()
+    # the one unit price of an auction bid or a one-item tender's bid; None with several items
+    unit_price = fields.Function(lambda b: b.single_price, allow_none=True)
+    prices = fields.Function(_bid_prices)
     currency = fields.Function(lambda b: b.tender.currency)
     total = fields.Function(lambda b: b.total.amount)
     lead_time_days = fields.Integer()

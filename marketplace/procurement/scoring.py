@@ -1,7 +1,7 @@
 """Weighted scoring of sealed bids: pure arithmetic on whole numbers, in hundredths of a point.
 
 For a criterion of weight W (percent, all weights add up to 100):
-- price:      W × lowest price / this price
+- price:      W × lowest price / this price      (a bid's price is its total over every item)
 - lead time:  W × (1 + shortest lead time) / (1 + this lead time)   (days; 0 days is best)
 - rating:     W × supplier's overall rating / 5                     (no rating yet scores 0)
 - custom:     W × the buyer's mark / 10                             (marks 0-10, unmarked scores 0)
@@ -18,7 +18,7 @@ from fractions import Fraction
 @dataclasses.dataclass(frozen=True)
 class Entry:
     key: int
-    unit_price: int
+    price: int  # the bid's total in minor units: unit price × quantity summed over the items
     lead_time_days: int
     rating: float | None
     marks: dict[str, int]
@@ -45,12 +45,12 @@ def score(entries: list[Entry], weights: Weights) -> dict[int, dict]:
     """Per entry key: {"price": .., "lead_time": .., "rating": .., "custom": {name: ..}, "total": .., "rank": ..}."""
     if not entries:
         return {}
-    lowest = min(e.unit_price for e in entries)
+    lowest = min(e.price for e in entries)
     shortest = min(e.lead_time_days for e in entries)
     result: dict[int, dict] = {}
     for e in entries:
         parts = {
-            "price": _hundredths(Fraction(weights.price * lowest, e.unit_price)),
+            "price": _hundredths(Fraction(weights.price * lowest, e.price)),
             "lead_time": _hundredths(
                 Fraction(weights.lead_time * (1 + shortest), 1 + e.lead_time_days)
             ),
@@ -64,9 +64,7 @@ def score(entries: list[Entry], weights: Weights) -> dict[int, dict]:
         }
         total = parts["price"] + parts["lead_time"] + parts["rating"] + sum(custom.values())
         result[e.key] = {**parts, "custom": custom, "total": total}
-    ordered = sorted(
-        entries, key=lambda e: (-result[e.key]["total"], e.unit_price, e.submitted_order)
-    )
+    ordered = sorted(entries, key=lambda e: (-result[e.key]["total"], e.price, e.submitted_order))
     for rank, e in enumerate(ordered, start=1):
         result[e.key]["rank"] = rank
     return result

@@ -15,6 +15,7 @@ from marketplace.core.extensions import db
 from marketplace.core.money import CURRENCIES
 
 MAX_CUSTOM = 2
+MAX_ITEMS = 50
 MAX_DURATION = dt.timedelta(days=365)
 
 
@@ -41,14 +42,6 @@ def check_common(data: dict, errors: dict) -> dict:
         errors["title"] = [_("Give a title of 3 to 200 characters.")]
     values["title"] = title
     values["description"] = str(data.get("description") or "").strip()[:20000]
-    quantity = whole(data, "quantity", errors, _("Give a quantity above zero."), minimum=1)
-    if quantity is None and "quantity" not in errors:
-        errors["quantity"] = [_("Give a quantity above zero.")]
-    values["quantity"] = quantity
-    unit = str(data.get("unit") or "").strip()
-    if not 1 <= len(unit) <= 20:
-        errors["unit"] = [_("Give the unit (e.g. pcs, kg).")]
-    values["unit"] = unit
     currency = str(data.get("currency") or "").strip().upper()
     if currency not in CURRENCIES:
         errors["currency"] = [_("Unknown currency.")]
@@ -76,6 +69,53 @@ def check_common(data: dict, errors: dict) -> dict:
     values["opens_at"], values["closes_at"] = opens_at, closes_at
     values["invited_only"] = bool(data.get("invited_only", True))
     return values
+
+
+def check_single_item(data: dict, title: str, errors: dict) -> list[dict]:
+    """The one item of an auction, or of a sealed tender published the old way (quantity, unit)."""
+    quantity = whole(data, "quantity", errors, _("Give a quantity above zero."), minimum=1)
+    if quantity is None and "quantity" not in errors:
+        errors["quantity"] = [_("Give a quantity above zero.")]
+    unit = str(data.get("unit") or "").strip()
+    if not 1 <= len(unit) <= 20:
+        errors["unit"] = [_("Give the unit (e.g. pcs, kg).")]
+    return [{"position": 1, "description": title[:200], "quantity": quantity, "unit": unit}]
+
+
+def check_items(data: dict, title: str, errors: dict) -> list[dict]:
+    """A sealed tender's items: 1 to 50, each with a description, a quantity and a unit.
+
+    Without "items" the old single-item fields (quantity, unit) describe one item named as the
+    tender. Errors name the item by its index in the list: items.2.quantity."""
+    raw = data.get("items")
+    if raw is None:
+        return check_single_item(data, title, errors)
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_ITEMS:
+        errors["items"] = [_("Give 1 to %(n)s items.", n=MAX_ITEMS)]
+        return []
+    items: list[dict] = []
+    for index, entry in enumerate(raw):
+        entry = entry if isinstance(entry, dict) else {}
+        number = index + 1
+        description = str(entry.get("description") or "").strip()
+        if not 1 <= len(description) <= 200:
+            errors[f"items.{index}.description"] = [
+                _("Item %(n)s: describe it in 1 to 200 characters.", n=number)
+            ]
+        quantity = entry.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            errors[f"items.{index}.quantity"] = [
+                _("Item %(n)s: give a quantity above zero.", n=number)
+            ]
+        unit = str(entry.get("unit") or "").strip()
+        if not 1 <= len(unit) <= 20:
+            errors[f"items.{index}.unit"] = [
+                _("Item %(n)s: give the unit (e.g. pcs, kg).", n=number)
+            ]
+        items.append(
+            {"position": number, "description": description, "quantity": quantity, "unit": unit}
+        )
+    return items
 
 
 def check_weights(data: dict, errors: dict) -> dict:

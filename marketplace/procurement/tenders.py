@@ -21,9 +21,11 @@ from marketplace.procurement import scoring, tender_rules
 from marketplace.procurement.announce import N_, in_thread, tender_changed
 from marketplace.procurement.models import (
     Bid,
+    BidLine,
     Phase,
     Tender,
     TenderInvitation,
+    TenderItem,
     TenderKind,
     TenderStatus,
 )
@@ -123,9 +125,14 @@ def create_tender(actor: Any, data: dict[str, Any]) -> Tender:
     if kind not in (TenderKind.SEALED, TenderKind.REVERSE_AUCTION):
         errors["kind"] = [_("Choose a sealed tender or a reverse auction.")]
     values = tender_rules.check_common(data, errors)
+    items: list[dict] = []
     if kind == TenderKind.REVERSE_AUCTION:
+        if data.get("items") is not None:
+            errors["items"] = [_("A reverse auction is for one item: give its quantity and unit.")]
+        items = tender_rules.check_single_item(data, values["title"], errors)
         values |= tender_rules.check_auction(data, errors)
     elif kind == TenderKind.SEALED:
+        items = tender_rules.check_items(data, values["title"], errors)
         values |= tender_rules.check_weights(data, errors)
     invited = tender_rules.invitable(
         data.get("invited_company_ids") or [], actor.company_id, errors
@@ -136,6 +143,7 @@ def create_tender(actor: Any, data: dict[str, Any]) -> Tender:
         raise ValidationError(errors)
     tender = Tender(kind=kind, buyer_company_id=actor.company_id, created_by_id=actor.id, **values)
     tender.invitations = [TenderInvitation(company_id=cid) for cid in invited]
+    tender.items = [TenderItem(**item) for item in items]
     db.session.add(tender)
     db.session.flush()
     schedule_close(tender)
@@ -195,14 +203,12 @@ def check_can_bid(actor: Any, tender: Tender) -> None:
 
 
 def submit_sealed_bid(actor: Any, tender: Tender, data: dict[str, Any]) -> Bid:
-    """Send or replace the company's sealed bid until the closing time."""
+    """Send or replace the company's sealed bid until the closing time; it prices every item."""
     if tender.kind != TenderKind.SEALED:
         raise Conflict(_("This is a reverse auction; place a bid in the auction room."))
     check_can_bid(actor, tender)
     errors: dict[str, list[str]] = {}
-    price = tender_rules.whole(data, "unit_price", errors, _("Give a unit price above zero."), 1)
-    if price is None and "unit_price" not in errors:
-        errors["unit_price"] = [_("Give a unit price above zero.")]
+    prices = _item_prices(tender, data, errors)
     lead = tender_rules.whole(
         data, "lead_time_days", errors, _("Give the lead time in days (0-730)."), 0, 730
     )
@@ -221,13 +227,67 @@ def submit_sealed_bid(actor: Any, tender: Tender, data: dict[str, Any]) -> Bid:
     if bid is None:
         bid = Bid(tender_id=tender.id, supplier_company_id=actor.company_id)
         db.session.add(bid)
-    bid.unit_price, bid.lead_time_days = price, lead
+    # replacing a bid replaces every price: each item's line is rewritten in place
+    lines = {line.item_id: line for line in bid.lines}
+    for item in tender.items:
+        line = lines.get(item.id)
+        if line is None:
+            line = BidLine(item=item)
+            bid.lines.append(line)
+        line.unit_price = prices[item.id]
+    bid.unit_price, bid.lead_time_days = None, lead
     bid.note = str(data.get("note") or "").strip()[:5000]
     bid.documents = list(documents)
     bid.submitted_by_id, bid.submitted_at = actor.id, clock.now()
     db.session.flush()
     tender_changed(tender.id, "bids", {"count": bid_count(tender)})
     return bid
+
+
+def _item_prices(tender: Tender, data: dict[str, Any], errors: dict) -> dict[int, int]:
+    """Unit prices by item id from "prices": [{"item_id", "unit_price"}], or from the old single
+    "unit_price" of a one-item tender. Every item must be priced; errors are keyed prices.<item_id>
+    (prices.<index> for an entry that names no item of this tender)."""
+    items = {item.id: item for item in tender.items}
+    raw = data.get("prices")
+    if raw is None:
+        if tender.single_item is not None:
+            price = tender_rules.whole(data, "unit_price", errors,
+                                       _("Give a unit price above zero."), 1)  # fmt: skip
+            if price is None and "unit_price" not in errors:
+                errors["unit_price"] = [_("Give a unit price above zero.")]
+            return {tender.single_item.id: price} if price is not None else {}
+        raw = []
+    if not isinstance(raw, list):
+        errors["prices"] = [_("Give a list of prices, one for each item.")]
+        return {}
+    prices: dict[int, int] = {}
+    for index, entry in enumerate(raw):
+        entry = entry if isinstance(entry, dict) else {}
+        item = items.get(entry.get("item_id")) if isinstance(entry.get("item_id"), int) else None
+        if item is None:
+            errors[f"prices.{index}"] = [_("This is not an item of this tender.")]
+            continue
+        if item.id in prices or f"prices.{item.id}" in errors:
+            errors[f"prices.{item.id}"] = [
+                _("Item %(item)s is priced twice.", item=f"{item.position} “{item.description}”")
+            ]
+            continue
+        price = entry.get("unit_price")
+        if isinstance(price, bool) or not isinstance(price, int) or price < 1:
+            errors[f"prices.{item.id}"] = [
+                _("Give a unit price above zero for item %(item)s.",
+                  item=f"{item.position} “{item.description}”")
+            ]  # fmt: skip
+            continue
+        prices[item.id] = price
+    for item in tender.items:
+        if item.id not in prices and f"prices.{item.id}" not in errors:
+            errors[f"prices.{item.id}"] = [
+                _("Give a unit price for item %(item)s.",
+                  item=f"{item.position} “{item.description}”")
+            ]  # fmt: skip
+    return prices
 
 
 # ---------------------------------------------------------------- closing and scoring
@@ -258,7 +318,7 @@ def rescore(tender: Tender) -> None:
         [
             scoring.Entry(
                 b.id,
-                b.unit_price,
+                b.total_amount,
                 b.lead_time_days,
                 _rating(b.supplier),
                 dict(b.custom_marks or {}),

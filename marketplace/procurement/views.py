@@ -177,6 +177,11 @@ def new_tender():
     form.invited_company_ids.choices = _supplier_choices()
     if request.method == "GET" and request.args.get("kind") == "reverse_auction":
         form.kind.data = "reverse_auction"
+    if request.method == "POST" and "add_item" in request.form:
+        # works without JavaScript: the form comes back as typed, with one more item row
+        if not form.add_item_row():
+            form.form_errors.append(_("A tender has at most %(n)s items.", n=len(form.items)))
+        return render_template("procurement/tender_form.html", form=form), 200
     if request.method == "POST" and form.validate_on_submit():
         with saved(form) as outcome:
             tender = tenders.create_tender(current_user, form.to_data())
@@ -198,9 +203,10 @@ def tender(tender_id: int, bid_form=None, cancel_form=None, status: int = 200):
         Phase.SCHEDULED, Phase.OPEN) else []  # fmt: skip
     own = None if is_buyer else tenders.own_bid(current_user, item)
     if bid_form is None:
-        bid_form = forms.AuctionBidForm() if item.is_auction else forms.SealedBidForm()
+        bid_form = forms.AuctionBidForm() if item.is_auction else forms.sealed_bid_form(item.items)
         if own is not None and not item.is_auction:
-            bid_form.unit_price.data = own.unit_money.decimal
+            for priced, price in own.price_rows:
+                bid_form.price_field(priced.id).data = Money(price, item.currency).decimal
             bid_form.lead_time_days.data = own.lead_time_days
             bid_form.documents.data = "\n".join(own.documents or [])
             bid_form.note.data = own.note
@@ -223,7 +229,7 @@ def tender(tender_id: int, bid_form=None, cancel_form=None, status: int = 200):
 @login_required
 def bid(tender_id: int):
     item = tenders.get_tender(current_user, tender_id)
-    form = forms.AuctionBidForm() if item.is_auction else forms.SealedBidForm()
+    form = forms.AuctionBidForm() if item.is_auction else forms.sealed_bid_form(item.items)
     if form.validate_on_submit():
         with saved(form) as outcome:
             if item.is_auction:

@@ -17,7 +17,7 @@ from marketplace.core import clock
 from marketplace.core.errors import Conflict, ValidationError
 from marketplace.core.extensions import db
 from marketplace.procurement import auctions
-from marketplace.procurement.models import BidLogEntry, Tender, TenderInvitation
+from marketplace.procurement.models import BidLogEntry, Tender, TenderInvitation, TenderItem
 from tests import factories
 
 THREADS = 8
@@ -82,7 +82,8 @@ def test_simultaneous_bids_are_ordered_and_never_both_accepted_against_one_best_
     sellers = [factories.user(c, role="seller") for c in suppliers]
     tender = Tender(
         kind="reverse_auction", buyer_company_id=buyer_co.id, created_by_id=buyer.id,
-        title="Concurrent auction", quantity=1, unit="pcs", currency="EUR",
+        title="Concurrent auction", currency="EUR",
+        items=[TenderItem(position=1, description="Concurrent auction", quantity=1, unit="pcs")],
         opens_at=clock.now() - dt.timedelta(minutes=1), closes_at=clock.now() + dt.timedelta(hours=1),
         starting_price=100000, decrement_amount=100, weight_price=100,
     )  # fmt: skip

@@ -24,3 +24,24 @@ def test_the_auction_room_and_its_errors_in_polish(app, buyer, seller_one, suppl
             auctions.place_bid(seller_one, auction, 0)
         except ValidationError as error:
             assert error.errors["unit_price"] == ["Podaj cenę jednostkową większą od zera."]
+
+
+def test_tender_items_and_a_missing_price_in_polish(app, buyer, seller_one, supplier_one):
+    items = [
+        {"description": "Regał", "quantity": 4, "unit": "szt."},
+        {"description": "Belka", "quantity": 8, "unit": "szt."},
+    ]
+    tender = procurement_factories.sealed_tender(buyer, [supplier_one], items=items)
+    refresh()
+    form = (
+        app.test_client(user=buyer).get("/procurement/tenders/new?lang=pl").get_data(as_text=True)
+    )
+    assert "Dodaj pozycję" in form and "Pozycje (przetarg z zamkniętymi ofertami" in form
+    supplier = app.test_client(user=seller_one)
+    room = supplier.get(f"/procurement/tenders/{tender.id}?lang=pl").get_data(as_text=True)
+    assert "Cena jednostkowa: 2. Belka" in room and "2 pozycje" in room
+    refused = supplier.post(
+        f"/procurement/tenders/{tender.id}/bid?lang=pl",
+        data={f"price_{tender.items[0].id}": "10.00", "lead_time_days": "3"},
+    )
+    assert "Podaj cenę jednostkową dla pozycji 2 “Belka”." in refused.get_data(as_text=True)

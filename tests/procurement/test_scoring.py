@@ -10,7 +10,7 @@ def test_weighted_scores_and_ranking_by_hand():
     entries = [
         Entry(
             1,
-            unit_price=1000,
+            price=1000,
             lead_time_days=9,
             rating=4.0,
             marks={"Quality": 5},
@@ -18,13 +18,13 @@ def test_weighted_scores_and_ranking_by_hand():
         ),
         Entry(
             2,
-            unit_price=800,
+            price=800,
             lead_time_days=19,
             rating=None,
             marks={"Quality": 10},
             submitted_order=1,
         ),
-        Entry(3, unit_price=1250, lead_time_days=4, rating=5.0, marks={}, submitted_order=2),
+        Entry(3, price=1250, lead_time_days=4, rating=5.0, marks={}, submitted_order=2),
     ]
     result = score(entries, weights)
     # price: 50 × 800/1000 = 40.00; 50; 50 × 800/1250 = 32.00

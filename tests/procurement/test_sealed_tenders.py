@@ -119,11 +119,11 @@ def test_bad_bids_and_wrong_moments_change_nothing(buyer, seller_one, seller_two
         _bid(factories.user(buyer.company, role="owner"), tender, 1)  # own company's tender
     first = _bid(seller_one, tender, 1000, documents=["ISO 9001 certificate"])
     replaced = _bid(seller_one, tender, 950, documents=["ISO 9001 certificate"])
-    assert first.id == replaced.id and replaced.unit_price == 950
+    assert first.id == replaced.id and replaced.single_price == 950
     clock.advance(dt.timedelta(days=5))
     with pytest.raises(Conflict):
         _bid(seller_one, tender, 800, documents=["ISO 9001 certificate"])
-    assert db.session.get(Bid, first.id).unit_price == 950
+    assert db.session.get(Bid, first.id).single_price == 950
 
 
 def test_the_close_job_closes_on_time_and_cancel_needs_a_reason(buyer, seller_one, supplier_one):
@@ -235,12 +235,13 @@ def test_tender_pages_publish_bid_and_award(app, buyer, seller_one, supplier_one
     supplier = app.test_client(user=seller_one)
     room = supplier.get(f"/procurement/tenders/{tender.id}")
     assert b"Send sealed bid" in room.data and b"data-countdown" in room.data
+    price_field = f"price_{tender.items[0].id}"  # one item, named as the tender
     assert (
-        supplier.post(f"/procurement/tenders/{tender.id}/bid", data={"unit_price": "x"}).status_code
+        supplier.post(f"/procurement/tenders/{tender.id}/bid", data={price_field: "x"}).status_code
         == 422
     )
     sent = supplier.post(
-        f"/procurement/tenders/{tender.id}/bid", data={"unit_price": "99.90", "lead_time_days": "4"}
+        f"/procurement/tenders/{tender.id}/bid", data={price_field: "99.90", "lead_time_days": "4"}
     )
     assert sent.status_code == 302
     clock.advance(dt.timedelta(days=2))

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from listings.models import BuyRequest, Offer
 from marketplace.companies.models import Company, CompanyIndustry
 from marketplace.core.extensions import db
+from marketplace.procurement.models import TenderItem
 
 
 def _count(stmt) -> int:
@@ -37,6 +38,11 @@ def test_seed_demo_builds_a_cross_industry_market_once(app):
         .where(Company.description.like("%Operating since%"))
     )
     assert polish > 10 and english > 10
+    # the demo sealed tender buys several items, each priced in the demo bid
+    item_counts = db.session.execute(
+        sa.select(sa.func.count()).select_from(TenderItem).group_by(TenderItem.tender_id)
+    ).scalars()
+    assert any(2 <= n <= 3 for n in item_counts)
 
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "not loaded again" in again.output
