@@ -49,7 +49,11 @@ def server_env(tmp_path_factory) -> dict:
         FLASK_APP="wsgi.py",
         PYTHONUNBUFFERED="1",
         PYTHONFAULTHANDLER="1",
-        **({"SEARCH_SYNC": os.environ["E2E_SEARCH_SYNC"]} if os.environ.get("E2E_SEARCH_SYNC") else {}),  # a native crash of the server leaves its stack in server.log
+        **(
+            {"SEARCH_SYNC": os.environ["E2E_SEARCH_SYNC"]}
+            if os.environ.get("E2E_SEARCH_SYNC")
+            else {}
+        ),  # a native crash of the server leaves its stack in server.log
     )
     _flask("db", "upgrade", env=env)
     _flask("seed-demo", "--companies", "40", env=env)
