@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from listings import services as listings
-from listings.models import Offer
+from listings.models import Offer, PriceTier
 from marketplace.core.errors import ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
@@ -138,18 +138,34 @@ def price_lines(actor: Any, raw_lines: list[Any]) -> Pricing:
     return pricing
 
 
-def offers_to_add(first: Offer) -> list[Offer]:
+class OfferChoice(NamedTuple):
+    """What the order form shows of an offer that may join the order."""
+
+    id: int
+    title: str
+    sku: str | None
+    moq: int
+    unit: str
+
+
+def offers_to_add(first: Offer) -> list[OfferChoice]:
     """Offers that may join an order started from `first`: the same seller's other public,
-    priced offers in the same currency, by title."""
+    priced offers in the same currency, by title. Read as plain rows: a seller may have
+    thousands, and the form needs five columns of each."""
+    has_price = sa.exists().where(PriceTier.offer_id == Offer.id)
     stmt = (
         listings.public_offers_query()
+        .with_only_columns(
+            Offer.id, Offer.title, Offer.sku, Offer.moq, Offer.unit, maintain_column_froms=True
+        )
         .where(
             Offer.company_id == first.company_id,
             Offer.currency == first.currency,
             Offer.id != first.id,
             Offer.price_on_request.is_(False),
+            has_price,
         )
         .order_by(sa.func.lower(Offer.title), Offer.id)
         .limit(MAX_CHOICES)
     )
-    return [offer for offer in db.session.execute(stmt).scalars() if offer.price_tiers]
+    return [OfferChoice(*row) for row in db.session.execute(stmt)]
