@@ -63,6 +63,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "REDIS_URL": env.get("REDIS_URL", ""),
         "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "tantivy"),
         "ELASTICSEARCH_URL": env.get("ELASTICSEARCH_URL", ""),
+        # inline: ship index changes after each request; worker: `flask search worker` does.
+        # Empty: inline on tantivy, worker on Elasticsearch.
+        "SEARCH_SYNC": env.get("SEARCH_SYNC", ""),
         "SEARCH_INDEX_PATH": env.get("SEARCH_INDEX_PATH") or str(instance_path / "search"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY", ""),

@@ -116,3 +116,18 @@ def test_a_released_savepoint_is_not_a_commit(app, backend):
         engine._after_request(app.response_class())
     db.session.rollback()
     assert db.session.get(type(company), company_id) is None
+
+
+def test_the_sync_mode_comes_from_the_environment(monkeypatch, tmp_path):
+    from marketplace.app import create_app  # noqa: PLC0415
+
+    def built(**env):
+        for name in ("SEARCH_SYNC", "SEARCH_BACKEND"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+
+    assert engine.inline_sync(built())  # the embedded default ships changes after each request
+    assert not engine.inline_sync(built(SEARCH_SYNC="worker"))  # `flask search worker` does
+    assert not engine.inline_sync(built(SEARCH_BACKEND="elasticsearch"))
