@@ -193,3 +193,29 @@ class _SentMail(collections.abc.Sequence):
 def sent_mail():
     """Messages the app 'sent' on the embedded default (printed to the log)."""
     return _SentMail()
+
+
+@pytest.fixture
+def committed_session(app):
+    """Threads cannot share the usual per-test transaction: a concurrency test commits its own
+    data through sessions of its own, and its data is removed afterwards (only from tables that
+    were empty before). PostgreSQL only: its row locks are what such tests check."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrency is checked on PostgreSQL (set TEST_DATABASE_URL)")
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.connect() as conn:
+        # table names come from our own metadata, not from input
+        empty = [
+            t
+            for t in tables
+            if conn.execute(sa.text(f'SELECT 1 FROM "{t}" LIMIT 1')).first() is None  # noqa: S608
+        ]
+    original = db.session
+    db.session = scoped_session(sessionmaker(bind=db.engine, expire_on_commit=False))
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = original
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in empty) + " CASCADE"))

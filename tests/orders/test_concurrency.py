@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import scoped_session, sessionmaker
 
 from marketplace.accounts.models import User
 from marketplace.core.errors import Conflict
@@ -21,29 +19,6 @@ from marketplace.payments import ledger
 from marketplace.payments.models import EntryKind, JournalTransaction
 from tests import factories
 from tests.orders import factories as f
-
-
-@pytest.fixture
-def committed_session(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks under concurrency are checked on PostgreSQL (TEST_DATABASE_URL)")
-    tables = [t.name for t in db.metadata.sorted_tables]
-    with db.engine.connect() as conn:
-        # table names come from our own metadata, not from input
-        empty = [
-            t
-            for t in tables
-            if conn.execute(sa.text(f'SELECT 1 FROM "{t}" LIMIT 1')).first() is None  # noqa: S608
-        ]
-    original = db.session
-    db.session = scoped_session(sessionmaker(bind=db.engine, expire_on_commit=False))
-    try:
-        yield
-    finally:
-        db.session.remove()
-        db.session = original
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in empty) + " CASCADE"))
 
 
 def test_concurrent_delivery_confirmations_release_once(app, committed_session):

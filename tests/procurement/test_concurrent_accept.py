@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import scoped_session, sessionmaker
 
 from marketplace.core.extensions import db
 from marketplace.orders.models import Order
@@ -21,29 +19,6 @@ from tests.listings import factories as listing_factories
 from tests.procurement import factories as procurement_factories
 
 THREADS = 8
-
-
-@pytest.fixture
-def committed_session(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("simultaneous retries are checked on PostgreSQL (TEST_DATABASE_URL)")
-    tables = [t.name for t in db.metadata.sorted_tables]
-    with db.engine.connect() as conn:
-        # table names come from our own metadata, not from input
-        empty = [
-            t
-            for t in tables
-            if conn.execute(sa.text(f'SELECT 1 FROM "{t}" LIMIT 1')).first() is None  # noqa: S608
-        ]
-    original = db.session
-    db.session = scoped_session(sessionmaker(bind=db.engine, expire_on_commit=False))
-    try:
-        yield
-    finally:
-        db.session.remove()
-        db.session = original
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in empty) + " CASCADE"))
 
 
 def _accept_at_once(app, headers: dict[str, str]) -> tuple[list, int]:
