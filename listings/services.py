@@ -36,17 +36,22 @@ _SCALARS = (
 # -- reading ----------------------------------------------------------------------------------
 
 
+def public_offer_conditions() -> list[sa.ColumnElement[bool]]:
+    """What makes an offer public (published, still valid, of an active company); the query
+    must join Company. For selects of other columns than whole offers (search's reindex)."""
+    return [
+        Offer.status == OfferStatus.PUBLISHED,
+        sa.or_(Offer.valid_until.is_(None), Offer.valid_until >= clock.today()),
+        Company.status == CompanyStatus.ACTIVE,
+    ]
+
+
 def public_offers_query() -> sa.Select:
     """Published, still valid offers of active companies."""
-    today = clock.today()
     return (
         sa.select(Offer)
         .join(Company, Company.id == Offer.company_id)
-        .where(
-            Offer.status == OfferStatus.PUBLISHED,
-            sa.or_(Offer.valid_until.is_(None), Offer.valid_until >= today),
-            Company.status == CompanyStatus.ACTIVE,
-        )
+        .where(*public_offer_conditions())
     )
 
 

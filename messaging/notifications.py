@@ -297,9 +297,7 @@ def send_notification_email(payload: dict) -> None:
                 params={"method": method},
             )
     ids = [notification.id]
-    db.session.commit()  # hold no database lock while talking to the mail server
-    with jobs.outside_transaction():
-        mail.send_message(message)  # raises on an SMTP failure: the job is retried
+    mail.send_from_job(message)
     _mark_emailed(ids)
 
 
@@ -329,7 +327,5 @@ def send_digest(payload: dict) -> None:
         )
         message = mail.build_message(user.email, subject, text)
     ids = [notification.id for notification in pending]
-    db.session.commit()  # hold no database lock while talking to the mail server
-    with jobs.outside_transaction():
-        mail.send_message(message)
+    mail.send_from_job(message)
     _mark_emailed(ids)

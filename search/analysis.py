@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 
@@ -27,6 +28,7 @@ def fold_by_decomposition(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
+@functools.cache
 def _fold_table() -> dict[int, str | None]:
     """Each BMP character that fold changes, mapped to what it becomes (None: a dropped mark).
 
@@ -48,16 +50,13 @@ def _fold_table() -> dict[int, str | None]:
     return table
 
 
-_FOLD_TABLE = _fold_table()
-
-
 def fold(text: str) -> str:
     """Lower-case text with diacritics removed: 'Łódź' -> 'lodz', 'żółć' -> 'zolc'."""
     if text.isascii():
         return text.casefold()
     if max(text) > "\uffff":  # outside the table: rare enough to take the slow path
         return fold_by_decomposition(text)
-    return text.translate(_FOLD_TABLE).casefold()
+    return text.translate(_fold_table()).casefold()  # built on the first non-ASCII text
 
 
 def _analyzer(stem: bool) -> tantivy.TextAnalyzer:

@@ -7,9 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-import sqlalchemy as sa
-
-from listings.models import Category, Offer
+from listings.models import Category
 from marketplace.companies.models import Company
 from marketplace.core import clock
 from marketplace.core.money import Money
@@ -117,16 +115,6 @@ def supplier(company: Company) -> Supplier:
         geo=_geo(company),
         summary=company_summary(company),
     )
-
-
-def public_offer_conditions() -> list[sa.ColumnElement[bool]]:
-    """Which offers anyone may see (and the index holds): published, not expired, seller active."""
-    today = clock.today()
-    return [
-        Offer.status == "published",
-        sa.or_(Offer.valid_until.is_(None), Offer.valid_until >= today),
-        Company.status == "active",
-    ]
 
 
 _UNSET: Any = object()

@@ -11,10 +11,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from listings.models import Offer, OfferImage, PriceTier
+from listings.services import public_offer_conditions
 from marketplace.companies.models import Certificate, Company, CompanyIndustry
 from marketplace.core import clock
+from marketplace.core.db import savepoint_released
 from search.backends import SearchBackend
-from search.documents import company_document, offer_document, public_offer_conditions
+from search.documents import company_document, offer_document
 from search.models import CurrencyRate, OutboxEntry
 from search.query import COMPANIES, OFFERS
 
@@ -60,8 +62,8 @@ def _after_flush(session: Session, _context: object) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    if session.get_nested_transaction() is not None:
-        return  # a savepoint was released (SQLAlchemy calls that a commit too): nothing is final
+    if savepoint_released(session):
+        return
     session.info.pop(UNCOMMITTED, None)
     if session.info.pop(WRITTEN, False):
         session.info[DUE] = True

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
 from listings.models import Category, Offer, PriceTier
+from listings.services import public_offer_conditions
 from marketplace.companies.models import Company
 from marketplace.companies.reference import CERTIFICATE_KINDS, INDUSTRIES, country_names
 from marketplace.core import clock
@@ -35,7 +36,6 @@ from search.documents import (
     chunked,
     company_document,
     offer_document,
-    public_offer_conditions,
     supplier,
 )
 from search.models import CurrencyRate, to_eur_cents
@@ -274,17 +274,17 @@ def _split_attributes(query: SearchQuery, result: SearchResult) -> None:
         return
     specs = category_attributes(query.category[0]) if query.category else {}
     yes_no = {"true": str(_l("Yes")), "false": str(_l("No"))}
+    labels = {
+        key: yes_no if spec.get("type") == "bool"
+        else {fold(str(c)): str(c) for c in spec.get("choices") or ()}
+        for key, spec in specs.items()
+    }  # fmt: skip
     grouped: dict[str, list[FacetBucket]] = {}
     for bucket in buckets:
         key, _sep, value = bucket.value.partition("=")
-        spec = specs.get(key)
-        if spec is None or not value:
+        if key not in specs or not value:
             continue
-        if spec.get("type") == "bool":
-            label = yes_no.get(value, value)
-        else:
-            choices = {fold(str(c)): str(c) for c in spec.get("choices") or ()}
-            label = choices.get(value, value)
+        label = labels[key].get(value, value)
         grouped.setdefault(key, []).append(
             FacetBucket(value=value, count=bucket.count, label=label)
         )

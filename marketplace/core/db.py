@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
 from marketplace.core import clock
 
@@ -71,6 +71,13 @@ def configure_sqlite(engine: sa.Engine) -> None:
             connection.exec_driver_sql("BEGIN DEFERRED")  # readers never wait for writers
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def savepoint_released(session: Session) -> bool:
+    """Inside an after_commit hook: True when only a SAVEPOINT was released, not the transaction
+    committed (SQLAlchemy fires after_commit for both). Work meant for "once it is committed"
+    (index updates, live events, waking workers) waits for the real commit."""
+    return session.get_nested_transaction() is not None
 
 
 class Base(DeclarativeBase):

@@ -43,6 +43,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from marketplace.core import clock
+from marketplace.core.db import savepoint_released
 from marketplace.core.extensions import db
 
 log = logging.getLogger("marketplace.jobs")
@@ -121,8 +122,9 @@ def enqueue(
     return job
 
 
-def _wake_after_commit(_session: Session) -> None:
-    wake()
+def _wake_after_commit(session: Session) -> None:
+    if not savepoint_released(session):
+        wake()
 
 
 def wake() -> None:

@@ -28,6 +28,7 @@ from flask import Response, current_app, has_app_context
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from marketplace.core.db import savepoint_released
 from marketplace.core.extensions import db
 
 log = logging.getLogger("marketplace.live")
@@ -166,6 +167,8 @@ _HOOKED = "live_app"
 
 
 def _send_pending(session: Session) -> None:
+    if savepoint_released(session):
+        return
     pending = session.info.pop(_PENDING, [])
     if not pending:
         return

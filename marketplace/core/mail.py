@@ -68,9 +68,16 @@ def queue(to: str, subject: str, text: str, html: str | None = None) -> None:
     jobs.enqueue(SEND_JOB, {"to": to, "subject": subject, "text": text, "html": html})
 
 
-@jobs.handler(SEND_JOB)
-def _send_queued(payload: dict) -> None:
-    message = build_message(payload["to"], payload["subject"], payload["text"], payload.get("html"))
-    db.session.commit()  # hold no database lock while talking to the mail server
+def send_from_job(message: EmailMessage) -> None:
+    """Deliver from a job handler: commit what it read first, so no database lock is held while
+    the mail server answers; raises on an SMTP failure, and the job is retried."""
+    db.session.commit()
     with jobs.outside_transaction():
         send_message(message)
+
+
+@jobs.handler(SEND_JOB)
+def _send_queued(payload: dict) -> None:
+    send_from_job(
+        build_message(payload["to"], payload["subject"], payload["text"], payload.get("html"))
+    )

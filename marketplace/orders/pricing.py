@@ -35,6 +35,9 @@ class Pricing:
 
     lines: dict[int, PricedLine]
     errors: dict[str, list[str]]
+    # by line index: offers the order may hold (the seller's, priced, in its currency), also
+    # where the line itself is wrong, so the page can still show their MOQ
+    offers: dict[int, Offer] = dataclasses.field(default_factory=dict)
     currency: str | None = None
     reverse_charge: bool = False
     vat_rate_bp: int = 0
@@ -95,6 +98,8 @@ def price_lines(actor: Any, raw_lines: list[Any]) -> Pricing:
                 _("All lines of an order must be in one currency (%(c)s).", c=pricing.currency),
             )
             continue
+        if not offer.price_on_request and offer.price_tiers:
+            pricing.offers[index] = offer
         if offer.id in seen:
             fail(
                 index,

@@ -171,9 +171,8 @@ def place_order(
                 vat_amount=line.vat.amount,
             )
         )
-    net_total, vat_total = priced.net_total.amount, priced.vat_total.amount
-    order.net_total, order.vat_total = net_total, vat_total
-    order.total = net_total + vat_total
+    order.net_total, order.vat_total = priced.net_total.amount, priced.vat_total.amount
+    order.total = priced.total.amount
     try:
         with db.session.begin_nested():
             db.session.add(order)

@@ -104,12 +104,12 @@ def new_prices():
     if offer is None:
         abort(404)
     form = forms.OrderForm()
-    priced = pricing.price_lines(current_user, _lines(offer, form))
-    offers = {o.id: o for o in [offer, *pricing.offers_to_add(offer)]}
+    raw_lines = _lines(offer, form)
+    priced = pricing.price_lines(current_user, raw_lines)
     currency = offer.currency
     lines = []
-    for index, raw in enumerate(_lines(offer, form)):
-        line, chosen = priced.lines.get(index), offers.get(raw["offer_id"])
+    for index in range(len(raw_lines)):
+        line, chosen = priced.lines.get(index), priced.offers.get(index)
         lines.append(
             {
                 "moq": f"{chosen.moq} {chosen.unit}" if chosen else None,

@@ -20,9 +20,13 @@ MAX_DURATION = dt.timedelta(days=365)
 
 
 def whole(values: dict, name: str, errors: dict, message: str, minimum: int = 0,
-         maximum: int | None = None) -> int | None:  # fmt: skip
+         maximum: int | None = None, *, required: bool = False) -> int | None:  # fmt: skip
+    """values[name] when it is a whole number in range; otherwise message under errors[name]
+    (a missing value is an error only when required)."""
     value = values.get(name)
     if value is None:
+        if required:
+            errors[name] = [message]
         return None
     if (
         isinstance(value, bool)
@@ -73,9 +77,7 @@ def check_common(data: dict, errors: dict) -> dict:
 
 def check_single_item(data: dict, title: str, errors: dict) -> list[dict]:
     """The one item of an auction, or of a sealed tender published the old way (quantity, unit)."""
-    quantity = whole(data, "quantity", errors, _("Give a quantity above zero."), minimum=1)
-    if quantity is None and "quantity" not in errors:
-        errors["quantity"] = [_("Give a quantity above zero.")]
+    quantity = whole(data, "quantity", errors, _("Give a quantity above zero."), 1, required=True)
     unit = str(data.get("unit") or "").strip()
     if not 1 <= len(unit) <= 20:
         errors["unit"] = [_("Give the unit (e.g. pcs, kg).")]
@@ -149,9 +151,10 @@ def check_weights(data: dict, errors: dict) -> dict:
 
 def check_auction(data: dict, errors: dict) -> dict:
     values: dict[str, Any] = {}
-    start = whole(data, "starting_price", errors, _("Give a starting unit price above zero."), 1)
-    if start is None and "starting_price" not in errors:
-        errors["starting_price"] = [_("Give a starting unit price above zero.")]
+    start = whole(
+        data, "starting_price", errors, _("Give a starting unit price above zero."), 1,
+        required=True,
+    )  # fmt: skip
     values["starting_price"] = start
     amount = whole(data, "decrement_amount", errors, _("Give a decrement above zero."), 1)
     bp = whole(data, "decrement_bp", errors, _("Give a percentage between 0.01 and 50."), 1, 5000)

@@ -210,10 +210,9 @@ def submit_sealed_bid(actor: Any, tender: Tender, data: dict[str, Any]) -> Bid:
     errors: dict[str, list[str]] = {}
     prices = _item_prices(tender, data, errors)
     lead = tender_rules.whole(
-        data, "lead_time_days", errors, _("Give the lead time in days (0-730)."), 0, 730
-    )
-    if lead is None and "lead_time_days" not in errors:
-        errors["lead_time_days"] = [_("Give the lead time in days (0-730).")]
+        data, "lead_time_days", errors, _("Give the lead time in days (0-730)."), 0, 730,
+        required=True,
+    )  # fmt: skip
     documents = data.get("documents") or []
     if not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):
         errors["documents"] = [_("Give the names of the documents you provide.")]
@@ -253,9 +252,7 @@ def _item_prices(tender: Tender, data: dict[str, Any], errors: dict) -> dict[int
     if raw is None:
         if tender.single_item is not None:
             price = tender_rules.whole(data, "unit_price", errors,
-                                       _("Give a unit price above zero."), 1)  # fmt: skip
-            if price is None and "unit_price" not in errors:
-                errors["unit_price"] = [_("Give a unit price above zero.")]
+                                       _("Give a unit price above zero."), 1, required=True)  # fmt: skip
             return {tender.single_item.id: price} if price is not None else {}
         raw = []
     if not isinstance(raw, list):

@@ -123,3 +123,17 @@ def test_with_redis_configured_a_reply_reaches_the_stream(
         response.close()
     finally:
         app.config["REDIS_URL"] = ""
+
+
+def test_a_released_savepoint_publishes_nothing_until_the_commit(app, owner_a, company_b):
+    db.session.commit()
+    subscription = live.broker().subscribe([f"company:{company_b.id}"])
+    try:
+        with db.session.begin_nested():
+            thread = mf.thread(owner_a, company_b)
+        assert subscription.get(timeout=0.2) is None  # released, not committed
+        db.session.commit()
+        channel, _event, data = subscription.get(timeout=1)
+        assert (channel, data["thread_id"]) == (f"company:{company_b.id}", thread.id)
+    finally:
+        subscription.close()
