@@ -1,0 +1,21 @@
+"""search: (reserved slot in the chain; filled by the change that needs it)
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-02 14:00:00.000000
+
+"""
+
+# revision identifiers, used by Alembic.
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
