@@ -6,12 +6,14 @@ Elasticsearch-REST-compatible single binary from PyPI) on a free port with a tem
 
 from __future__ import annotations
 
+import importlib.resources
+import importlib.util
 import itertools
 import os
 import shutil
+import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -36,8 +38,31 @@ def _free_port() -> int:
 
 
 def _noida_binary() -> str | None:
-    found = shutil.which("noida-db") or str(Path(sys.executable).with_name("noida-db"))
-    return found if found and Path(found).exists() else None
+    """The real noida-db binary, not the Python wrapper on PATH.
+
+    The wrapper runs the binary as its child with subprocess.call; terminating the wrapper would
+    leave that child running after the tests."""
+    if importlib.util.find_spec("noida_db") is not None:
+        packaged = importlib.resources.files("noida_db").joinpath("noida-db")
+        if packaged.is_file():
+            path = Path(str(packaged))
+            if not os.access(path, os.X_OK):
+                path.chmod(0o755)
+            return str(path)
+    return shutil.which("noida-db")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop noida-db and anything it started: it runs in its own process group."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +81,7 @@ def elasticsearch_url(tmp_path_factory):
          "--data-dir", str(data)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # one group to stop, whatever the binary forks
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -67,11 +93,12 @@ def elasticsearch_url(tmp_path_factory):
         except (urllib.error.URLError, OSError):
             time.sleep(0.2)
     else:
-        process.terminate()
+        _stop(process)
         unavailable("noida-db did not start within 30 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        _stop(process)
 
 
 @pytest.fixture(params=BACKENDS)
