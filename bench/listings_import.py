@@ -5,19 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from flask_migrate import upgrade
+# Run as a script, bench/ comes first on the path and bench/search.py would shadow the search package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from listings import csv_io
-from marketplace.accounts import services as accounts
-from marketplace.app import create_app
-from marketplace.companies import services as companies
-from marketplace.core import security
-from marketplace.core.access import Role
-from marketplace.core.extensions import db
+from flask_migrate import upgrade  # noqa: E402
+
+from listings import csv_io  # noqa: E402
+from marketplace.accounts import services as accounts  # noqa: E402
+from marketplace.app import create_app  # noqa: E402
+from marketplace.companies import services as companies  # noqa: E402
+from marketplace.core import security  # noqa: E402
+from marketplace.core.access import Role  # noqa: E402
+from marketplace.core.extensions import db  # noqa: E402
 
 ROWS = int(os.environ.get("ROWS", "10000"))
 
