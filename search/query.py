@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import math
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -155,28 +156,59 @@ def encode_cursor(state: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+_INT64_MAX = 2**63 - 1
+# Farther than any two points on Earth (half the circumference, about 20,038 km).
+MAX_DISTANCE_KM = 20040.0
+INTEGER_KEY_SORTS = ("newest", "price_asc", "price_desc")
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"not a number: {name}")
+
+
+def _whole(value: object) -> bool:
+    """A JSON whole number an engine stores as a 64-bit integer; a page bound adds one to it."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _INT64_MAX
+
+
+def _valid_key(sort: str, key: object) -> bool:
+    """Sort keys the engines accept as they are: whole 64-bit numbers, finite distances."""
+    if not isinstance(key, list) or len(key) != 2:
+        return False
+    if sort in INTEGER_KEY_SORTS:
+        return _whole(key[0]) and _whole(key[1])
+    if sort == "distance":
+        distance, object_id = key
+        return (
+            isinstance(distance, int | float)
+            and not isinstance(distance, bool)
+            and math.isfinite(distance)
+            and 0 <= distance <= MAX_DISTANCE_KM
+            and _whole(object_id)
+        )
+    return False
+
+
 def decode_cursor(cursor: str, sort: str) -> dict[str, Any]:
-    """The cursor's state, or a ValidationError naming `cursor` for anything forged or stale."""
+    """The cursor's state, or a ValidationError naming `cursor` for anything forged or stale.
+
+    A cursor comes back from the visitor, so every value is checked against what its sort
+    writes: an engine handed NaN, 1e300 or a 100-bit integer fails with an error of its own."""
     invalid = BadSearchParameter({"cursor": [str(_l("The cursor is not valid; start again."))]})
     if len(cursor) > 512:
         raise invalid
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        state = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        raw = base64.urlsafe_b64decode(padded.encode()).decode()
+        state = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise invalid from exc
     if not isinstance(state, dict) or state.get("s") != sort:
         raise invalid
-    if "o" in state and not (
-        isinstance(state["o"], int) and 0 < state["o"] <= MAX_RELEVANCE_OFFSET
-    ):
-        raise invalid
-    if "k" in state and not (
-        isinstance(state["k"], list)
-        and len(state["k"]) == 2
-        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in state["k"])
-    ):
-        raise invalid
-    if "o" not in state and "k" not in state:
-        raise invalid
-    return state
+    if set(state) == {"s", "o"}:
+        offset = state["o"]
+        if sort == "relevance" and _whole(offset) and 0 < offset <= MAX_RELEVANCE_OFFSET:
+            return state
+    elif set(state) == {"s", "k"} and _valid_key(sort, state["k"]):
+        return state
+    raise invalid

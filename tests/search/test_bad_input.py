@@ -63,6 +63,78 @@ def test_bad_parameters_are_named(client, backend, params, field):
     assert field in response.json["errors"]
 
 
+def _forged(state: dict) -> str:
+    """A cursor as a visitor could write one by hand (json.dumps writes NaN and Infinity)."""
+    return encode_cursor(state)
+
+
+@pytest.mark.parametrize(
+    ("sort", "key"),
+    [
+        ("newest", [float("nan"), 0]),
+        ("newest", [float("inf"), 0]),
+        ("newest", [1e300, 0]),
+        ("newest", [10**30, 0]),
+        ("newest", [1.5, 0]),
+        ("newest", [2**63 - 1, 0]),  # the page bound would step past the 64-bit range
+        ("newest", [-5, 0]),
+        ("newest", [True, 0]),
+        ("newest", [1, 0, 2]),
+        ("price_asc", [1, 10**30]),
+        ("price_desc", ["12", 0]),
+        ("distance", [float("nan"), 1]),
+        ("distance", [float("-inf"), 1]),
+        ("distance", [1e300, 1]),
+        ("distance", [10**30, 1]),
+        ("distance", [12.5, 1.5]),
+        ("distance", [12.5, 10**30]),
+    ],
+)
+def test_forged_cursor_values_are_a_400_naming_the_cursor(client, some_offers, sort, key):
+    params = {"sort": sort, "cursor": _forged({"s": sort, "k": key})}
+    if sort == "distance":
+        params["near"] = "Poznań"
+    response = client.get("/api/v1/search/offers", query_string=params)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert "cursor" in response.json["errors"]
+    page = client.get("/search", query_string=params)
+    assert page.status_code == 400
+    assert b"cursor" in page.data
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"s": "relevance", "o": 1.5},
+        {"s": "relevance", "o": float("nan")},
+        {"s": "relevance", "o": True},
+        {"s": "relevance", "k": [1, 0]},
+        {"s": "relevance", "o": 20, "k": [1, 0]},
+    ],
+)
+def test_forged_relevance_cursor_is_a_400(client, some_offers, state):
+    response = client.get(
+        "/api/v1/search/offers", query_string={"q": "steel", "cursor": _forged(state)}
+    )
+    assert response.status_code == 400
+    assert "cursor" in response.json["errors"]
+
+
+def test_a_real_cursor_still_pages_every_sort(client, index):
+    company = f.supplier("Cursor Co", city="Poznań", lat=52.4, lon=16.9)
+    for n in range(3):
+        f.offer(company, f"Steel bar {n}", price=1000 * (n + 1))
+    index()
+    for sort in ("newest", "price_asc", "price_desc", "distance", "relevance"):
+        params = {"sort": sort, "limit": "2", "near": "Poznań", "q": "steel"}
+        first = client.get("/api/v1/search/offers", query_string=params).json
+        second = client.get(
+            "/api/v1/search/offers", query_string={**params, "cursor": first["next_cursor"]}
+        )
+        assert second.status_code == 200, (sort, second.get_data(as_text=True))
+        assert len(first["hits"]) + len(second.json["hits"]) == 3
+
+
 def test_bad_parameters_on_the_page_show_an_error_not_a_crash(client, backend):
     response = client.get("/search", query_string={"radius_km": "10"})
     assert response.status_code == 400
