@@ -94,18 +94,25 @@ def ranked_bids(tender: Tender) -> list[Bid]:
     )
 
 
+def bids_opened(tender: Tender) -> bool:
+    """True once closing has opened the bids; a tender cancelled before that never opens them."""
+    return tender.closed_at is not None
+
+
 def opened_bids(actor: Any, tender: Tender) -> list[Bid]:
-    """Every bid with its score, for the buyer, and only once the tender has closed."""
+    """Every bid with its score, for the buyer, and only once closing has opened them."""
     if tender.buyer_company_id != getattr(actor, "company_id", None):
         raise NotFound()
     require(actor, Permission.READ)
-    if tender.phase in (Phase.SCHEDULED, Phase.OPEN):
-        raise Conflict(
-            _("Bids stay sealed until the closing time (%(when)s UTC).",
-              when=tender.closes_at.strftime("%Y-%m-%d %H:%M"))
-        )  # fmt: skip
     ensure_closed(tender)
-    return ranked_bids(tender)
+    if bids_opened(tender):
+        return ranked_bids(tender)
+    if tender.status == TenderStatus.CANCELLED:
+        raise Conflict(_("The tender was cancelled before closing; its bids stay sealed."))
+    raise Conflict(
+        _("Bids stay sealed until the closing time (%(when)s UTC).",
+          when=tender.closes_at.strftime("%Y-%m-%d %H:%M"))
+    )  # fmt: skip
 
 
 def bid_count(tender: Tender) -> int:

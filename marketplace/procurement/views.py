@@ -199,8 +199,9 @@ def tender(tender_id: int, bid_form=None, cancel_form=None, status: int = 200):
     tenders.ensure_closed(item)
     db.session.commit()
     is_buyer = item.buyer_company_id == current_user.company_id
-    opened = tenders.opened_bids(current_user, item) if is_buyer and item.phase not in (
-        Phase.SCHEDULED, Phase.OPEN) else []  # fmt: skip
+    opened = (
+        tenders.opened_bids(current_user, item) if is_buyer and tenders.bids_opened(item) else []
+    )
     own = None if is_buyer else tenders.own_bid(current_user, item)
     if bid_form is None:
         bid_form = forms.AuctionBidForm() if item.is_auction else forms.sealed_bid_form(item.items)

@@ -13,6 +13,7 @@ from marketplace.core.extensions import db
 from marketplace.orders.models import Order
 from marketplace.procurement import awards, tenders
 from marketplace.procurement.models import Bid, Tender, TenderStatus
+from messaging import notifications
 from messaging.models import Message, Thread
 from tests import factories
 from tests.procurement import factories as procurement_factories
@@ -24,48 +25,103 @@ def _bid(person, tender, price, days=10, **extra):
     )
 
 
+# Each supplier's secrets: what must never reach the buyer or the other supplier before opening.
+SECRETS = {"Odra": ("secret note of Odra", "123457", "1234.57", "1,234.57"),
+           "Elbe": ("secret note of Elbe", "98765", "987.65")}  # fmt: skip
+
+
+def _sealed_pair(buyer, seller_one, seller_two, supplier_one, supplier_two):
+    tender = procurement_factories.sealed_tender(buyer, [supplier_one, supplier_two])
+    _bid(seller_one, tender, 123457, note="secret note of Odra")
+    _bid(seller_two, tender, 98765, note="secret note of Elbe")
+    db.session.commit()
+    return tender
+
+
+def _everything_shown(app, client, tender, people) -> dict[str, str]:
+    """Every route a person could read the tender through, by who reads it."""
+    seen: dict[str, str] = {}
+    for name, person in people.items():
+        browser = app.test_client(user=person)
+        api = factories.bearer(person)
+        parts = [
+            browser.get(f"/procurement/tenders/{tender.id}").get_data(as_text=True),
+            browser.get(f"/procurement/tenders/{tender.id}/standing").get_data(as_text=True),
+            client.get(f"/api/v1/tenders/{tender.id}", headers=api).get_data(as_text=True),
+            client.get(f"/api/v1/tenders/{tender.id}/bids", headers=api).get_data(as_text=True),
+            browser.get("/notifications").get_data(as_text=True),
+        ]
+        parts += [notifications.describe(n) for n in notifications.list_for(person)]
+        seen[name] = "\n".join(parts)
+    threads = db.session.execute(
+        sa.select(Thread).where(Thread.context_type == "tender", Thread.context_id == tender.id)
+    ).scalars()
+    seen["messages"] = "\n".join(
+        m.body_text % (m.system_data or {})
+        for thread in threads
+        for m in db.session.execute(sa.select(Message).where(Message.thread_id == thread.id))
+        .scalars()
+    )  # fmt: skip
+    return seen
+
+
+def _assert_sealed(app, client, tender, buyer, seller_one, seller_two) -> None:
+    seen = _everything_shown(app, client, tender, {"buyer": buyer, "Odra": seller_one,
+                                                    "Elbe": seller_two})  # fmt: skip
+    for reader, text in seen.items():
+        for owner, secrets in SECRETS.items():
+            if reader != owner:
+                leaked = [secret for secret in secrets if secret in text]
+                assert not leaked, f"{reader} reads {owner}'s {leaked}"
+    with pytest.raises(Conflict):
+        tenders.opened_bids(buyer, tender)
+    buyer_api = factories.bearer(buyer)
+    assert client.get(f"/api/v1/tenders/{tender.id}/bids", headers=buyer_api).status_code == 409
+    seller_api = factories.bearer(seller_one)
+    assert client.get(f"/api/v1/tenders/{tender.id}/bids", headers=seller_api).status_code == 404
+    own = client.get(f"/api/v1/tenders/{tender.id}", headers=seller_api).json
+    assert own["my_bid"]["unit_price"] == 123457 and own["bid_count"] == 2
+    page = app.test_client(user=buyer).get(f"/procurement/tenders/{tender.id}")
+    assert page.status_code == 200 and "Odra Metal" not in page.get_data(as_text=True)
+
+
 def test_bids_are_sealed_through_every_route_until_closing(
     app, client, buyer, seller_one, seller_two, supplier_one, supplier_two
 ):
-    tender = procurement_factories.sealed_tender(buyer, [supplier_one, supplier_two])
-    _bid(seller_one, tender, 1000, note="secret note of Odra")
-    _bid(seller_two, tender, 900, note="secret note of Elbe")
-    db.session.commit()
-
-    # the service refuses the buyer
-    with pytest.raises(Conflict):
-        tenders.opened_bids(buyer, tender)
-    # the API refuses the buyer and hides the bids from everyone
-    buyer_api = factories.bearer(buyer)
-    assert client.get(f"/api/v1/tenders/{tender.id}/bids", headers=buyer_api).status_code == 409
-    for headers in (buyer_api, factories.bearer(seller_one)):
-        body = client.get(f"/api/v1/tenders/{tender.id}", headers=headers).get_data(as_text=True)
-        assert "secret note of Elbe" not in body and "900" not in body
-    assert (
-        client.get(
-            f"/api/v1/tenders/{tender.id}/bids", headers=factories.bearer(seller_one)
-        ).status_code
-        == 404
-    )
-    # a supplier reads back its own bid, never the other
-    own = client.get(f"/api/v1/tenders/{tender.id}", headers=factories.bearer(seller_one)).json
-    assert own["my_bid"]["unit_price"] == 1000 and own["bid_count"] == 2
-    # the buyer's page shows a count, not the bids
-    page = (
-        app.test_client(user=buyer).get(f"/procurement/tenders/{tender.id}").get_data(as_text=True)
-    )
-    assert "secret note" not in page and "Odra Metal" not in page
-    # the live standing route gives no prices either
+    tender = _sealed_pair(buyer, seller_one, seller_two, supplier_one, supplier_two)
+    _assert_sealed(app, client, tender, buyer, seller_one, seller_two)
     standing = app.test_client(user=buyer).get(f"/procurement/tenders/{tender.id}/standing").json
     assert standing == {"phase": "open", "closes_at": tender.closes_at.isoformat(), "bidders": 2}
 
     clock.advance(dt.timedelta(days=3, seconds=1))
-    opened = client.get(f"/api/v1/tenders/{tender.id}/bids", headers=buyer_api)
+    opened = client.get(f"/api/v1/tenders/{tender.id}/bids", headers=factories.bearer(buyer))
     assert opened.status_code == 200
-    assert [b["unit_price"] for b in opened.json["items"]] == [900, 1000]
+    assert [b["unit_price"] for b in opened.json["items"]] == [98765, 123457]
     assert opened.json["items"][0]["breakdown"]["price"] == 6000
     db.session.expire_all()
     assert db.session.get(Tender, tender.id).status == TenderStatus.CLOSED
+
+
+def test_a_tender_cancelled_before_closing_never_opens_its_bids(
+    app, client, buyer, seller_one, seller_two, supplier_one, supplier_two
+):
+    tender = _sealed_pair(buyer, seller_one, seller_two, supplier_one, supplier_two)
+    cancelled = app.test_client(user=buyer).post(
+        f"/procurement/tenders/{tender.id}/cancel", data={"reason": "The budget is withdrawn"}
+    )
+    assert cancelled.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Tender, tender.id).status == TenderStatus.CANCELLED
+    _assert_sealed(app, client, tender, buyer, seller_one, seller_two)
+    refused = client.get(f"/api/v1/tenders/{tender.id}/bids", headers=factories.bearer(buyer))
+    assert "cancelled before closing" in refused.json["detail"]
+    page = app.test_client(user=buyer).get(f"/procurement/tenders/{tender.id}")
+    assert "the bids were never opened" in page.get_data(as_text=True)
+    # neither the closing time nor the closing job opens them afterwards
+    clock.advance(dt.timedelta(days=4))
+    assert tenders.close_due_tenders() == 0
+    db.session.commit()
+    _assert_sealed(app, client, tender, buyer, seller_one, seller_two)
 
 
 def test_scoring_with_buyer_marks_then_award_places_the_order_and_tells_every_bidder(
