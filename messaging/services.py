@@ -12,7 +12,6 @@ Public surface for other packages (they may import messaging, not the other way 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -24,12 +23,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from marketplace.companies.models import Company, CompanyStatus
 from marketplace.core import clock, live, uploads
 from marketplace.core.access import Permission, require
-from marketplace.core.errors import NotFound, RateLimited, ValidationError
+from marketplace.core.errors import NotFound, ValidationError
 from marketplace.core.extensions import db
-from marketplace.core.money import CURRENCIES
 from marketplace.core.pagination import Page, paginate
-from marketplace.core.sanitize import clean_html, plain_text
-from messaging import contexts, moderation, notifications
+from messaging import checks, contexts, moderation, notifications
 from messaging.models import (
     Attachment,
     Message,
@@ -39,7 +36,6 @@ from messaging.models import (
     ThreadParticipant,
 )
 
-MAX_BODY = 20_000
 MAX_ATTACHMENTS = 5
 Upload = tuple[IO[bytes], str]
 
@@ -98,75 +94,7 @@ def get_attachment(actor: Any, thread_id: int, attachment_id: int) -> Attachment
     return attachment
 
 
-# --- validation ------------------------------------------------------------
-
-
-def _clean_body(body: Any, errors: dict[str, list[str]]) -> tuple[str, str]:
-    html = clean_html(str(body or ""))
-    text = plain_text(html)
-    if not text:
-        errors.setdefault("body", []).append(_("Write a message."))
-    elif len(html) > MAX_BODY:
-        errors.setdefault("body", []).append(
-            _("At most %(count)s characters.", count=f"{MAX_BODY:,}")
-        )
-    return html, text
-
-
-def _inquiry_fields(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    quantity = str(data.get("quantity") or "").strip()
-    if len(quantity) > 60:
-        errors.setdefault("quantity", []).append(_("At most 60 characters."))
-    out["quantity"] = quantity or None
-    amount = data.get("target_price_amount")
-    currency = str(data.get("target_price_currency") or "").strip().upper()
-    if amount is not None and amount != "":
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-            errors.setdefault("target_price", []).append(_("Enter a positive amount."))
-        elif currency not in CURRENCIES:
-            errors.setdefault("target_price_currency", []).append(_("Choose a currency."))
-        else:
-            out["target_price_amount"], out["target_price_currency"] = amount, currency
-    needed_by = data.get("needed_by")
-    if needed_by:
-        if not isinstance(needed_by, dt.date):
-            errors.setdefault("needed_by", []).append(_("Enter a date."))
-        elif needed_by < clock.today():
-            errors.setdefault("needed_by", []).append(_("The date is in the past."))
-        else:
-            out["needed_by"] = needed_by
-    return out
-
-
-def _check_rate(company_id: int, *, new_thread: bool) -> None:
-    """Per-company limits over the last hour, counted in the database so every process agrees."""
-    config = current_app.config
-    since = clock.now() - dt.timedelta(hours=1)
-    if new_thread:
-        limit = int(config.get("MESSAGING_THREADS_PER_HOUR", 30))
-        used = db.session.execute(
-            sa.select(sa.func.count())
-            .select_from(Thread)
-            .where(Thread.created_by_company_id == company_id, Thread.created_at > since)
-        ).scalar_one()
-        if used >= limit:
-            raise RateLimited(
-                _(
-                    "Your company has started %(count)s conversations in the last hour; please wait.",
-                    count=used,
-                )
-            )
-    limit = int(config.get("MESSAGING_MESSAGES_PER_HOUR", 300))
-    used = db.session.execute(
-        sa.select(sa.func.count())
-        .select_from(Message)
-        .where(Message.author_company_id == company_id, Message.created_at > since)
-    ).scalar_one()
-    if used >= limit:
-        raise RateLimited(
-            _("Your company has sent %(count)s messages in the last hour; please wait.", count=used)
-        )
+# --- attachments -----------------------------------------------------------
 
 
 def _store_attachments(message: Message, files: list[Upload]) -> None:
@@ -257,13 +185,9 @@ def start_thread(actor: Any, data: dict[str, Any], files: list[Upload] | None = 
     require(actor, Permission.MESSAGE)
     files = files or []
     errors: dict[str, list[str]] = {}
-    subject = str(data.get("subject") or "").strip()
-    if not subject:
-        errors.setdefault("subject", []).append(_("Give the conversation a subject."))
-    elif len(subject) > 200:
-        errors.setdefault("subject", []).append(_("At most 200 characters."))
-    html, text = _clean_body(data.get("body"), errors)
-    inquiry = _inquiry_fields(data, errors)
+    subject = checks.clean_subject(data.get("subject"), errors)
+    html, text = checks.clean_body(data.get("body"), errors)
+    inquiry = checks.inquiry_fields(data, errors)
     if len(files) > MAX_ATTACHMENTS:
         errors.setdefault("attachments", []).append(
             _("At most %(count)s files per message.", count=MAX_ATTACHMENTS)
@@ -296,7 +220,7 @@ def start_thread(actor: Any, data: dict[str, Any], files: list[Upload] | None = 
         )
     if errors:
         raise ValidationError(errors)
-    _check_rate(actor.company_id, new_thread=True)
+    checks.check_rate(actor.company_id, new_thread=True)
 
     thread = _open_thread(
         [actor.company_id, recipient.id],
@@ -336,15 +260,15 @@ def post_message(
         raise NotFound()
     files = files or []
     errors: dict[str, list[str]] = {}
-    html, text = _clean_body(data.get("body"), errors)
-    inquiry = _inquiry_fields(data, errors)
+    html, text = checks.clean_body(data.get("body"), errors)
+    inquiry = checks.inquiry_fields(data, errors)
     if len(files) > MAX_ATTACHMENTS:
         errors.setdefault("attachments", []).append(
             _("At most %(count)s files per message.", count=MAX_ATTACHMENTS)
         )
     if errors:
         raise ValidationError(errors)
-    _check_rate(actor.company_id, new_thread=False)
+    checks.check_rate(actor.company_id, new_thread=False)
     message = Message(
         kind=MessageKind.USER,
         author_id=actor.id,
@@ -404,8 +328,16 @@ def thread_for_context(
     actor: Any = None,
 ) -> Thread:
     """The thread between the two companies about this object; opened (empty) when there is none."""
+    errors: dict[str, list[str]] = {}
     if context_type not in contexts.KNOWN_TYPES and context_type not in contexts.registered_types():
-        raise ValidationError({"context": [_("Unknown context type.")]})
+        errors["context"] = [_("Unknown context type.")]
+    # The subject comes from another object's title (an offer, a tender), which may span lines
+    # or run long; folding and cutting it keeps quoting and ordering working, while other
+    # control characters are refused.
+    subject = checks.one_line(str(subject or ""))[: checks.MAX_SUBJECT]
+    subject = checks.clean_subject(subject, errors)
+    if errors:
+        raise ValidationError(errors)
     mine = sa.orm.aliased(ThreadParticipant)
     theirs = sa.orm.aliased(ThreadParticipant)
     thread = (

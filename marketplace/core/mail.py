@@ -26,7 +26,7 @@ def build_message(to: str, subject: str, text: str, html: str | None = None) -> 
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = " ".join(subject.split())  # a line break in a header value cannot be sent
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
