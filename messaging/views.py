@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.companies.models import Company
-from marketplace.core import clock, live, uploads
+from marketplace.core import clock, live, security, uploads
 from marketplace.core.access import Permission, permission_required, require
 from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
@@ -322,7 +322,7 @@ def block(company_id: int):
     moderation.block_company(current_user, company_id)
     db.session.commit()
     flash(_("This company can no longer start conversations with yours."), "success")
-    return redirect(request.form.get("next") or url_for("messaging.inbox"))
+    return redirect(security.local_target(request.form.get("next"), url_for("messaging.inbox")))
 
 
 @bp.post("/messages/unblock/<int:company_id>")
@@ -331,7 +331,7 @@ def unblock(company_id: int):
     moderation.unblock_company(current_user, company_id)
     db.session.commit()
     flash(_("The company is unblocked."), "success")
-    return redirect(request.form.get("next") or url_for("messaging.inbox"))
+    return redirect(security.local_target(request.form.get("next"), url_for("messaging.inbox")))
 
 
 # --- notifications ---------------------------------------------------------
