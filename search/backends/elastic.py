@@ -59,6 +59,15 @@ WRITE_ERRORS = (
 )
 
 
+def _overloaded_or_failing(exc: ApiError) -> bool:
+    """429 and 5xx are the cluster's trouble, not the question's: try again later."""
+    return exc.status_code == 429 or exc.status_code >= 500
+
+
+def _empty_result(query: SearchQuery) -> SearchResult:
+    return SearchResult(0, [], {n: [] for n in term_facets(query)} if query.facets else {}, None)
+
+
 def to_source(doc: dict) -> dict:
     source = {k: v for k, v in doc.items() if k not in ("lat", "lon") and v is not None}
     source["boost"] = float(doc.get("boost", 0.0))
@@ -70,10 +79,17 @@ def to_source(doc: dict) -> dict:
 class ElasticsearchBackend:
     name = "elasticsearch"
 
-    def __init__(self, url: str, prefix: str = "market", refresh: bool | str = "wait_for") -> None:
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "market",
+        refresh: bool | str = "wait_for",
+        timeout: float = 30.0,
+    ) -> None:
         self.url = url
         self.prefix = prefix
         self.refresh = refresh
+        self.timeout = timeout
         self._client: Elasticsearch | None = None
         self._lock = threading.Lock()
 
@@ -89,17 +105,21 @@ class ElasticsearchBackend:
         return self._client
 
     def _connect(self) -> Elasticsearch:
-        probe = Elasticsearch(self.url, request_timeout=10)
+        probe = Elasticsearch(self.url, request_timeout=min(10.0, self.timeout))
         try:
-            info = probe.transport.perform_request(
+            answer = probe.transport.perform_request(
                 "GET", "/", headers={"accept": "application/json"}
-            ).body
-        except (elastic_transport.TransportError, EsConnectionError) as exc:
+            )
+        except elastic_transport.TransportError as exc:
             raise BackendUnavailable(f"Elasticsearch at {self.url} is not reachable") from exc
+        info = answer.body
+        if not 200 <= answer.meta.status < 300 or not isinstance(info, dict):
+            # Not cached: the next request connects again once the cluster has recovered.
+            raise BackendUnavailable(f"Elasticsearch at {self.url} answered {answer.meta.status}")
         major = str(info.get("version", {}).get("number", "9")).split(".")[0]
         media = f"application/vnd.elasticsearch+json; compatible-with={major}"
         return Elasticsearch(
-            self.url, request_timeout=30, headers={"accept": media, "content-type": media}
+            self.url, request_timeout=self.timeout, headers={"accept": media, "content-type": media}
         )
 
     def alias(self, kind: str) -> str:
@@ -256,9 +276,27 @@ class ElasticsearchBackend:
         if query.lead_time_max is not None:
             filters.append({"range": {"lead_time": {"lte": query.lead_time_max}}})
         if query.near is not None and query.radius_km is not None:
-            filters.append({"geo_distance": {"distance": f"{query.radius_km}km",
+            # Fixed-point: str(1e-07) is "1e-07", which the engine cannot read as a distance.
+            radius = f"{max(query.radius_km, 0.000001):.6f}km"
+            filters.append({"geo_distance": {"distance": radius,
                             "location": {"lat": query.near.lat, "lon": query.near.lon}}})  # fmt: skip
         return filters
+
+    def _read(self, kind: str, body: dict) -> dict | None:
+        """One search request; None when the index does not exist (yet).
+
+        Refused, timed-out, overloaded (429) or failing (5xx) clusters are BackendUnavailable, so
+        pages answer "try again soon"; any other error is a question we got wrong and surfaces."""
+        try:
+            return self.client.search(index=self.alias(kind), **body).body
+        except elastic_transport.TransportError as exc:
+            raise BackendUnavailable(str(exc)) from exc
+        except ApiError as exc:
+            if exc.status_code == 404:
+                return None
+            if _overloaded_or_failing(exc):
+                raise BackendUnavailable(str(exc)) from exc
+            raise
 
     def search(self, query: SearchQuery) -> SearchResult:
         sort = query.effective_sort
@@ -299,16 +337,9 @@ class ElasticsearchBackend:
             }
             for name, (field, bounds) in RANGE_FACETS[query.kind].items():
                 body["aggs"][name] = range_aggregation(field, bounds)
-        try:
-            response = self.client.search(index=self.alias(query.kind), **body).body
-        except EsConnectionError as exc:
-            raise BackendUnavailable(str(exc)) from exc
-        except ApiError as exc:
-            if exc.status_code == 404:
-                return SearchResult(
-                    0, [], {n: [] for n in term_facets(query)} if query.facets else {}, None
-                )
-            raise
+        response = self._read(query.kind, body)
+        if response is None:
+            return _empty_result(query)
         raw_hits = response["hits"]["hits"]
         total = response["hits"]["total"]["value"]
         limit = query.limit
@@ -357,10 +388,9 @@ class ElasticsearchBackend:
                       "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": 25,
                       "min_word_length": 2}}],
             "must_not": [{"ids": {"values": [str(object_id)]}}]}}  # fmt: skip
-        try:
-            response = self.client.search(index=self.alias(kind), query=query, size=limit).body
-        except EsConnectionError as exc:
-            raise BackendUnavailable(str(exc)) from exc
+        response = self._read(kind, {"query": query, "size": limit})
+        if response is None:
+            return []
         return [
             Hit(
                 id=int(r["_source"]["id"]),

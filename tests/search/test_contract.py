@@ -404,3 +404,9 @@ def test_reindex_builds_the_same_documents_as_each_change_does(market):
     assert sorted(built) == sorted(o.id for o in public)
     for offer in public:
         assert built[offer.id] == offer_document(db.session.get(Offer, offer.id), rates)
+
+
+def test_a_radius_below_a_millimetre_finds_only_what_is_on_the_spot(market):
+    # Elasticsearch cannot read "1e-07km": the radius is written in fixed-point.
+    assert ids(search(near="22.54,114.06", radius_km="0.0000001")) == [market["offers"]["cn"].id]
+    assert ids(search(near="22.6,114.06", radius_km="0.0000001")) == []
