@@ -260,6 +260,15 @@ def counter(
     return revision
 
 
+def _lock_request(request_id: int) -> None:
+    """Hold the buy request's row until the commit: accepts of its quotes run one after another,
+    so the "already accepted" check below sees a concurrent accept once it has committed
+    (SQLite needs no lock: its writers already queue at BEGIN IMMEDIATE)."""
+    db.session.execute(
+        sa.select(BuyRequest.id).where(BuyRequest.id == request_id).with_for_update()
+    )
+
+
 def accept(actor: Any, quote: Quote) -> Quote:
     """Accept the other side's latest revision: an order, or a requisition above the buyer's limit."""
     side = _acting_side(actor, quote)
@@ -273,6 +282,7 @@ def accept(actor: Any, quote: Quote) -> Quote:
             _("These terms expired on %(date)s; send a counter-offer instead.",
               date=latest.valid_until.isoformat())
         )  # fmt: skip
+    _lock_request(quote.buy_request_id)
     taken = db.session.execute(
         sa.select(Quote.id).where(
             Quote.buy_request_id == quote.buy_request_id,
@@ -320,19 +330,38 @@ def finish(quote: Quote, buyer_person: Any) -> None:
     db.session.flush()
     _say(quote, request, N_("Quote %(number)s accepted. Order %(order)s has been placed."),
          order=order.number)  # fmt: skip
-    others = db.session.execute(
-        sa.select(Quote).where(
-            Quote.buy_request_id == quote.buy_request_id,
-            Quote.id != quote.id,
-            Quote.status == QuoteStatus.OPEN,
+    # only quotes still open: one a supplier withdraws meanwhile keeps its own status
+    declined = (
+        db.session.execute(
+            sa.update(Quote)
+            .where(
+                Quote.buy_request_id == quote.buy_request_id,
+                Quote.id != quote.id,
+                Quote.status == QuoteStatus.OPEN,
+            )
+            .values(status=QuoteStatus.DECLINED, updated_at=clock.now())
+            .returning(Quote.id)
+            .execution_options(synchronize_session=False)
         )
-    ).scalars()
-    for other in others:
-        other.status = QuoteStatus.DECLINED
-        other.updated_at = clock.now()
+        .scalars()
+        .all()
+    )
+    for other in _fresh(declined):
         _say(other, request, N_("Thank you for quote %(number)s. The buyer has chosen another "
                                 "offer for this request this time; we hope to work with you soon."))  # fmt: skip
     db.session.flush()
+
+
+def _fresh(quote_ids: list[int]) -> list[Quote]:
+    """The quotes as the database has them now (an UPDATE changed them behind the session)."""
+    return list(
+        db.session.execute(
+            sa.select(Quote)
+            .where(Quote.id.in_(quote_ids))
+            .order_by(Quote.id)
+            .execution_options(populate_existing=True)
+        ).scalars()
+    )
 
 
 def reopen(quote: Quote) -> None:

@@ -1,6 +1,7 @@
 """A client's retries of an accept arrive while the first try is still running (PostgreSQL):
 with one Idempotency-Key every try gets the same order and only one is placed; without a key
-the quote's conditional update refuses all but one.
+the quote's conditional update refuses all but one. Two different quotes on one request accepted
+at once give one order (or one requisition) and a clear refusal, never two or a deadlock.
 
 The usual per-test transaction cannot be shared by threads, so these tests commit their own data
 through sessions of their own and remove it afterwards (only from tables that were empty).
@@ -13,7 +14,10 @@ import threading
 import sqlalchemy as sa
 
 from marketplace.core.extensions import db
+from marketplace.core.money import Money
 from marketplace.orders.models import Order
+from marketplace.procurement import approvals
+from marketplace.procurement.models import Requisition
 from tests import factories
 from tests.listings import factories as listing_factories
 from tests.procurement import factories as procurement_factories
@@ -70,3 +74,59 @@ def test_simultaneous_accepts_without_a_key_place_one_order(app, committed_sessi
     answers, placed = _accept_at_once(app, {})
     assert sorted(status for status, _body, _replayed in answers) == [200] + [409] * (THREADS - 1)
     assert placed == 1
+
+
+def _accept_two_quotes_at_once(app, limit: Money | None) -> tuple[list[int], int, int]:
+    """The buyer accepts two suppliers' quotes on one request at the same moment; returns the
+    answers' status codes (or the error a 500 would be), the orders and requisitions made."""
+    buyer_co = factories.company(name="Two Quotes Buyer", country="PL")
+    buyer = factories.user(buyer_co, role="buyer")
+    if limit is not None:
+        approvals.set_limit(factories.user(buyer_co, role="owner"), buyer.id, limit)
+    request = listing_factories.buy_request(buyer_co, currency="EUR", quantity=10)
+    urls = []
+    for name in ("North Supplier", "South Supplier"):
+        seller = factories.user(factories.company(name=name, country="PL"), role="seller")
+        quote = procurement_factories.quote(seller, request, unit_price=10000)
+        urls.append(f"/api/v1/quotes/{quote.id}/accept")
+    db.session.commit()
+    buyer_co_id = buyer_co.id
+    db.session.remove()
+
+    barrier = threading.Barrier(len(urls))
+    statuses: list = []
+
+    def accept(url: str) -> None:
+        client = app.test_client(user=buyer)
+        barrier.wait(timeout=10)
+        try:
+            statuses.append(client.post(url).status_code)
+        except Exception as error:  # noqa: BLE001 - a test app raises what would be a 500
+            statuses.append(repr(error))
+
+    threads = [threading.Thread(target=accept, args=(url,)) for url in urls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    placed = db.session.execute(
+        sa.select(sa.func.count()).select_from(Order).where(Order.buyer_company_id == buyer_co_id)
+    ).scalar_one()
+    opened = db.session.execute(
+        sa.select(sa.func.count())
+        .select_from(Requisition)
+        .where(Requisition.company_id == buyer_co_id)
+    ).scalar_one()
+    return statuses, placed, opened
+
+
+def test_two_quotes_on_one_request_accepted_at_once_give_one_order(app, committed_session):
+    statuses, placed, opened = _accept_two_quotes_at_once(app, None)
+    assert sorted(statuses, key=str) == [200, 409], statuses
+    assert (placed, opened) == (1, 0)
+
+
+def test_two_quotes_above_the_limit_accepted_at_once_give_one_requisition(app, committed_session):
+    statuses, placed, opened = _accept_two_quotes_at_once(app, Money(100, "EUR"))
+    assert sorted(statuses, key=str) == [202, 409], statuses
+    assert (placed, opened) == (0, 1)
