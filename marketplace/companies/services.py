@@ -225,7 +225,7 @@ def set_logo(
     old = company.logo_key
     company.logo_key, company.logo_content_type = stored.key, stored.content_type
     db.session.flush()
-    uploads.delete(old)
+    uploads.delete_after_commit(old)
     return company
 
 
@@ -288,7 +288,7 @@ def remove_certificate(actor: Any, company: Company, certificate: Certificate) -
     key = certificate.document_key
     company.certificates.remove(certificate)
     db.session.flush()
-    uploads.delete(key)
+    uploads.delete_after_commit(key)
 
 
 def request_verification(actor: Any, company: Company, message: str = "") -> VerificationRequest:
