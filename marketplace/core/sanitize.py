@@ -1,8 +1,11 @@
-"""Rich text from users is cleaned on input to a small, safe subset of HTML."""
+"""Text from users is checked for length and, when rich, cleaned to a small, safe subset of HTML."""
 
 from __future__ import annotations
 
 import nh3
+from flask_babel import gettext as _
+
+from marketplace.core.errors import ValidationError
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h3", "h4",
@@ -29,3 +32,20 @@ def plain_text(text: str | None) -> str:
     if not text:
         return ""
     return nh3.clean(text, tags=set()).strip()
+
+
+def too_long(text: str | None, limit: int) -> str | None:
+    """The field message for text over limit characters, or None when it fits.
+
+    Check what the person typed, before cleaning: cutting cleaned HTML can leave a tag open, and
+    silently dropping the end loses their words."""
+    if text is not None and len(text) > limit:
+        return _("At most %(count)d characters.", count=limit)
+    return None
+
+
+def check_length(field: str, text: str | None, limit: int) -> None:
+    """Raise a ValidationError naming field when text is over limit characters."""
+    message = too_long(text, limit)
+    if message:
+        raise ValidationError({field: [message]})
