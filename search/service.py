@@ -506,7 +506,8 @@ def similar_companies(company_id: int, limit: int = 6) -> list[Hit]:
 
 def _similar(kind: str, object_id: int, document: dict, limit: int) -> list[Hit]:
     try:
-        hits = engine.backend().similar(kind, object_id, document, limit)
+        valid_on = (clock.today() - EPOCH).days if kind == OFFERS else None
+        hits = engine.backend().similar(kind, object_id, document, limit, valid_on)
     except BackendUnavailable:
         return []
     for hit in hits:

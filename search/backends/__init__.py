@@ -28,7 +28,10 @@ class SearchBackend(Protocol):
     def search(self, query: SearchQuery) -> SearchResult:
         """Hits carry the stored `data`; highlighting and labels are the service's job."""
 
-    def similar(self, kind: str, object_id: int, limit: int) -> list[Hit]: ...
+    def similar(
+        self, kind: str, object_id: int, document: dict, limit: int, valid_on: int | None = None
+    ) -> list[Hit]:
+        """Documents like `document`, without itself; offers ending before valid_on are left out."""
 
     def rebuild(
         self, kind: str, batches: Iterable[list[dict]], progress: Callable[[int], None]

@@ -379,14 +379,18 @@ class ElasticsearchBackend:
                 facets[name] = range_buckets(bounds, [b["doc_count"] for b in buckets])
         return SearchResult(total, hits, facets, cursor)
 
-    def similar(self, kind: str, object_id: int, document: dict, limit: int) -> list[Hit]:
+    def similar(
+        self, kind: str, object_id: int, document: dict, limit: int, valid_on: int | None = None
+    ) -> list[Hit]:
         like = {name: document[name] for name, _b in TEXT_FIELDS if document.get(name)}
         if not like:
             return []
+        current = [{"range": {"valid_until": {"gte": valid_on}}}] if valid_on is not None else []
         query = {"bool": {
             "must": [{"more_like_this": {"fields": list(like), "like": [{"doc": like}],
                       "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": 25,
                       "min_word_length": 2}}],
+            "filter": current if kind == OFFERS else [],
             "must_not": [{"ids": {"values": [str(object_id)]}}]}}  # fmt: skip
         response = self._read(kind, {"query": query, "size": limit})
         if response is None:

@@ -580,7 +580,9 @@ class TantivyBackend:
     def _empty_facets(self, query: SearchQuery) -> dict:
         return {name: [] for name in term_facets(query)} if query.facets else {}
 
-    def similar(self, kind: str, object_id: int, document: dict, limit: int) -> list[Hit]:
+    def similar(
+        self, kind: str, object_id: int, document: dict, limit: int, valid_on: int | None = None
+    ) -> list[Hit]:
         searcher = self._slot(kind).index.searcher()
         fields = {name: [document[name]] for name, _b in TEXT_FIELDS if document.get(name)}
         if not fields:
@@ -593,10 +595,9 @@ class TantivyBackend:
             max_query_terms=25,
             min_word_length=2,
         )
+        # The same exclusions as a search: the object itself and offers past their end date.
+        unwanted = SearchQuery(kind=kind, valid_on=valid_on, exclude_ids=[object_id])
         query = Query.boolean_query(
-            [
-                (Occur.Must, like),
-                (Occur.MustNot, Query.term_query(self.schema, "id", object_id)),
-            ]
+            [(Occur.Must, like), *((Occur.MustNot, q) for q in self._exclusions(unwanted))]
         )
         return [self._hit(searcher, a, score) for score, a in searcher.search(query, limit).hits]

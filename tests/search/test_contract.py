@@ -410,3 +410,15 @@ def test_a_radius_below_a_millimetre_finds_only_what_is_on_the_spot(market):
     # Elasticsearch cannot read "1e-07km": the radius is written in fixed-point.
     assert ids(search(near="22.54,114.06", radius_km="0.0000001")) == [market["offers"]["cn"].id]
     assert ids(search(near="22.6,114.06", radius_km="0.0000001")) == []
+
+
+def test_similar_offers_leave_out_expired_ones(index):
+    company = f.supplier("Seasonal Pipes")
+    lasting = f.offer(company, "Stainless steel pipes seamless")
+    seasonal = f.offer(
+        company, "Stainless steel pipes welded", valid_until=clock.today() + dt.timedelta(days=2)
+    )
+    index()
+    assert seasonal.id in [h.id for h in service.similar_offers(lasting.id)]
+    clock.freeze(clock.now() + dt.timedelta(days=5))
+    assert [h.id for h in service.similar_offers(lasting.id)] == []
