@@ -18,7 +18,7 @@ from sqlalchemy import orm
 
 from listings import categories
 from listings.models import Category, ImportJob, ImportStatus, Offer, OfferStatus
-from listings.services import apply_fields
+from listings.services import apply_fields, set_status, transition_problem
 from listings.validation import validate_offer
 from marketplace.core import clock
 from marketplace.core.access import Permission, get_owned, require
@@ -225,11 +225,30 @@ def _row_values(header: list[str], row: list[str]) -> tuple[dict, list[tuple[str
             problems.append(
                 ("attributes", _('Attributes must be a JSON object such as {"color": "red"}.'))
             )
-    status = (cells.get("status") or OfferStatus.DRAFT).lower()
-    if status not in IMPORTABLE_STATUSES:
+    # An empty status keeps an existing offer's status (a new one starts as a draft).
+    status = (cells.get("status") or "").lower() or None
+    if status is not None and status not in IMPORTABLE_STATUSES:
         problems.append(("status", _("Status must be draft, published, paused or archived.")))
     data["_status"] = status
     return data, problems
+
+
+def _status_problem(current: str | None, wanted: str | None) -> str | None:
+    """The offer rules on the row's status; current is None for a SKU not yet in the catalogue."""
+    current = current or OfferStatus.DRAFT
+    if current != OfferStatus.ARCHIVED and wanted in (None, current):
+        return None
+    return transition_problem(current, wanted or current)
+
+
+def _current_statuses(company_id: int, skus: list[str]) -> dict[str, str]:
+    return dict(
+        db.session.execute(
+            sa.select(Offer.sku, Offer.status).where(
+                Offer.company_id == company_id, Offer.sku.in_(skus)
+            )
+        ).all()
+    )
 
 
 def _check_row(
@@ -271,9 +290,14 @@ def run_step(job: ImportJob) -> ImportJob:
         chunk = rows[start : start + VALIDATE_CHUNK]
         errors: list[dict] = []
         seen = _seen_skus(header, rows[:start])
+        statuses = _current_statuses(job.company_id, list(_seen_skus(header, chunk)))
         for offset, row in enumerate(chunk):
             line = start + offset + 2  # spreadsheet numbering: the header is row 1
-            _values, problems = _check_row(header, row, category_map)
+            values, problems = _check_row(header, row, category_map)
+            if values is not None:
+                problem = _status_problem(statuses.get(values["sku"]), values["_status"])
+                if problem is not None:
+                    problems.append(("status", problem))
             sku = (
                 row[header.index("sku")].strip()
                 if "sku" in header and header.index("sku") < len(row)
@@ -312,6 +336,8 @@ def run_step(job: ImportJob) -> ImportJob:
             continue
         status = values.pop("_status")
         offer = existing.get(values["sku"])
+        if _status_problem(offer.status if offer else None, status) is not None:
+            continue
         if offer is None:
             offer = Offer(company_id=job.company_id, status=OfferStatus.DRAFT)
             db.session.add(offer)
@@ -320,9 +346,8 @@ def run_step(job: ImportJob) -> ImportJob:
             job.updated_count += 1
         apply_fields(offer, values)
         offer.updated_at = now
-        offer.status = status
-        if status == OfferStatus.PUBLISHED and offer.published_at is None:
-            offer.published_at = now
+        if status not in (None, offer.status):
+            set_status(offer, status)
     job.processed_rows = start + len(chunk)
     if job.processed_rows >= job.total_rows:
         job.status = ImportStatus.DONE

@@ -215,21 +215,37 @@ def _publishable(offer: Offer) -> None:
         raise ValidationError(errors)
 
 
-def change_status(actor: Any, offer: Offer, status: str) -> Offer:
-    """Move the offer along draft → published ↔ paused → archived; Conflict otherwise."""
-    require(actor, Permission.SELL)
-    offer = get_owned(Offer, offer.id, actor.company_id)
-    if status not in TRANSITIONS or status not in TRANSITIONS[offer.status]:
-        raise Conflict(
-            _("A %(current)s offer cannot become %(wanted)s.", current=status_label(offer.status),
-              wanted=status_label(status))
+def transition_problem(current: str, wanted: str) -> str | None:
+    """Why an offer in the current status cannot become wanted (None: it may). The one rule
+    for pages, the API and CSV import."""
+    if current == OfferStatus.ARCHIVED:
+        return _("An archived offer cannot be changed.")
+    if wanted not in TRANSITIONS or wanted not in TRANSITIONS[current]:
+        return _(
+            "A %(current)s offer cannot become %(wanted)s.",
+            current=status_label(current), wanted=status_label(wanted),
         )  # fmt: skip
+    return None
+
+
+def set_status(offer: Offer, status: str) -> None:
+    """Move an offer the caller may change along the transitions; Conflict or ValidationError."""
+    problem = transition_problem(offer.status, status)
+    if problem is not None:
+        raise Conflict(problem)
     if status == OfferStatus.PUBLISHED:
         _publishable(offer)
         if offer.published_at is None:
             offer.published_at = clock.now()
     offer.status = status
     offer.updated_at = clock.now()
+
+
+def change_status(actor: Any, offer: Offer, status: str) -> Offer:
+    """Move the offer along draft → published ↔ paused → archived; Conflict otherwise."""
+    require(actor, Permission.SELL)
+    offer = get_owned(Offer, offer.id, actor.company_id)
+    set_status(offer, status)
     db.session.flush()
     return offer
 
