@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
 from marketplace.core import clock
@@ -91,8 +92,13 @@ def open_requisition(
         amount=total.amount,
         currency=total.currency,
     )
-    db.session.add(requisition)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(requisition)
+            db.session.flush()
+    except IntegrityError:
+        # the partial unique index: another request opened one for this object a moment ago
+        raise Conflict(_("This purchase is already waiting for approval.")) from None
     to_people(
         approvers(requester.company_id, exclude_user_id=requester.id),
         N_("%(requester)s asks you to approve %(title)s for %(total)s."),

@@ -22,6 +22,12 @@ from marketplace.procurement.tenders import bidder_ids, opened_bids, ranked_bids
 def award(actor: Any, tender: Tender, bid_id: Any) -> Tender:
     """Award one bid after closing: an order, or a requisition above the buyer's limit."""
     require(actor, Permission.BUY)
+    if tender.buyer_company_id != actor.company_id:
+        raise NotFound()
+    # the tender's row lock makes a double click or a concurrent award wait for the first one,
+    # which then finds the requisition or the award the first one made
+    db.session.execute(sa.select(Tender.id).where(Tender.id == tender.id).with_for_update())
+    db.session.refresh(tender)
     bids = {b.id: b for b in opened_bids(actor, tender)}
     if tender.status == TenderStatus.AWARDED:
         raise Conflict(_("This tender has already been awarded."))

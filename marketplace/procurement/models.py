@@ -509,6 +509,16 @@ class Requisition(db.Model):
     __table_args__ = (
         sa.CheckConstraint("kind in ('quote','tender')", name="kind"),
         sa.CheckConstraint("status in ('pending','approved','rejected')", name="status"),
+        # one purchase waits for one decision: a double click or a concurrent award cannot
+        # queue a second requisition for the same object
+        sa.Index(
+            "uq_requisitions_pending_object",
+            "kind",
+            "object_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
     )
 
     @property

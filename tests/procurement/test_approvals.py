@@ -189,3 +189,19 @@ def test_approvals_page(app, limited_buyer, buyer_co, approver, seller_one):
     )
     assert saved.status_code == 302
     assert approvals.limit_for(limited_buyer).amount == 50000
+
+
+def test_a_second_award_while_one_waits_is_refused_and_the_tender_page_opens(
+    app, limited_buyer, approver, seller_one, supplier_one
+):
+    tender = procurement_factories.sealed_tender(limited_buyer, [supplier_one], weight_lead_time=40,
+                                                 custom_criteria=[])  # fmt: skip
+    bid = tenders.submit_sealed_bid(seller_one, tender, {"unit_price": 50000, "lead_time_days": 3})
+    clock.advance(dt.timedelta(days=4))
+    awards.award(limited_buyer, tender, bid.id)
+    # what a request that passed the check at the same moment would do next
+    with pytest.raises(Conflict, match="already waiting for approval"):
+        approvals.open_requisition(limited_buyer, "tender", tender.id, "again", bid.total, bid.id)
+    assert db.session.execute(sa.select(sa.func.count(Requisition.id))).scalar_one() == 1
+    page = app.test_client(user=limited_buyer).get(f"/procurement/tenders/{tender.id}")
+    assert page.status_code == 200 and b"waiting for internal approval" in page.data
