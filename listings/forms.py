@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from listings.models import Category
-from listings.reference import INCOTERMS, OFFER_CURRENCIES, UNITS
+from listings.reference import INCOTERMS, MAX_RICH_TEXT, OFFER_CURRENCIES, UNITS
 from marketplace.core.errors import ValidationError
 from marketplace.core.forms import apply_errors
 from marketplace.core.money import Money, MoneyError
@@ -49,7 +49,9 @@ class OfferForm(FlaskForm):
         choices=[("en", "English"), ("pl", "Polski")],
         validate_choice=False,
     )
-    description = TextAreaField(_l("Description"), validators=[Length(max=50000)])
+    # The length rule lives in listings.validation (one message for pages, API and CSV); the
+    # browser's maxlength only helps while typing.
+    description = TextAreaField(_l("Description"), render_kw={"maxlength": MAX_RICH_TEXT})
     unit = SelectField(_l("Unit of measure"), choices=[], validate_choice=False)
     moq = IntegerField(_l("Minimum order quantity"), validators=[Optional()])
     currency = SelectField(
@@ -139,7 +141,7 @@ class BuyRequestForm(FlaskForm):
         choices=[("en", "English"), ("pl", "Polski")],
         validate_choice=False,
     )
-    description = TextAreaField(_l("Details"), validators=[Length(max=50000)])
+    description = TextAreaField(_l("Details"), render_kw={"maxlength": MAX_RICH_TEXT})
     quantity = IntegerField(_l("Quantity"), validators=[Optional()])
     unit = SelectField(_l("Unit of measure"), choices=[], validate_choice=False)
     target_unit_price = DecimalField(

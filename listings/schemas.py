@@ -16,7 +16,7 @@ class OfferInputSchema(Schema):
     """Types only; the trade rules (tiers vs MOQ, dates, category) live in listings.validation."""
 
     title = fields.String(required=True, validate=validate.Length(max=200))
-    description = fields.String(load_default="", validate=validate.Length(max=50000))
+    description = fields.String(load_default="")  # length: listings.validation
     category = fields.String(required=True, validate=validate.Length(max=80))
     unit = fields.String(required=True, validate=validate.Length(max=20))
     currency = fields.String(required=True)
@@ -89,7 +89,7 @@ class OfferQuerySchema(Schema):
 
 class BuyRequestInputSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(max=200))
-    description = fields.String(load_default="", validate=validate.Length(max=50000))
+    description = fields.String(load_default="")  # length: listings.validation
     category = fields.String(required=True, validate=validate.Length(max=80))
     quantity = fields.Integer(required=True, strict=True)
     unit = fields.String(required=True, validate=validate.Length(max=20))

@@ -6,18 +6,25 @@ so a form, an API answer and a CSV row report show the same messages.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
 
 from listings.models import Category, Visibility
-from listings.reference import INCOTERMS, LANGUAGES, MAX_TIERS, OFFER_CURRENCIES, UNITS
+from listings.reference import INCOTERMS, LANGUAGES, MAX_TIERS, UNITS
+from listings.values import (
+    Errors,
+    future_date,
+    known_category,
+    offer_currency,
+    rich_text,
+    text,
+    whole,
+    yes_no,
+)
 from marketplace.companies.reference import COUNTRY_CODES
-from marketplace.core import clock
 from marketplace.core.errors import ValidationError
-from marketplace.core.sanitize import clean_html
 
 OFFER_FIELDS = (
     "sku", "title", "description", "language", "category", "attributes", "unit", "moq",
@@ -29,93 +36,9 @@ REQUEST_FIELDS = (
     "currency", "needed_by", "delivery_country", "delivery_city", "delivery_latitude",
     "delivery_longitude", "visibility", "invited_company_ids",
 )  # fmt: skip
-_TRUE = {"1", "true", "yes", "y", "on", "tak"}
-_FALSE = {"0", "false", "no", "n", "off", "nie", ""}
 
 
-class _Errors(dict):
-    def add(self, field: str, message: str) -> None:
-        self.setdefault(field, []).append(message)
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _int(errors: _Errors, field: str, value: Any, *, minimum: int | None = None) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        errors.add(field, _("Enter a whole number."))
-        return None
-    try:
-        number = int(str(value).strip()) if not isinstance(value, int) else value
-    except ValueError:
-        errors.add(field, _("Enter a whole number."))
-        return None
-    if minimum is not None and number < minimum:
-        if minimum == 1:
-            errors.add(field, _("Must be at least 1."))
-        else:
-            errors.add(field, _("Must not be negative."))
-        return None
-    if number > 2_000_000_000:
-        errors.add(field, _("The number is too large."))
-        return None
-    return number
-
-
-def _bool(errors: _Errors, field: str, value: Any) -> bool:
-    if isinstance(value, bool) or value is None:
-        return bool(value)
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    errors.add(field, _("Answer yes or no."))
-    return False
-
-
-def _date(errors: _Errors, field: str, value: Any) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if not isinstance(value, dt.date):
-        try:
-            value = dt.date.fromisoformat(str(value).strip())
-        except ValueError:
-            errors.add(field, _("Enter a date as YYYY-MM-DD."))
-            return None
-    if value < clock.today():
-        errors.add(field, _("The date must not be in the past."))
-        return None
-    return value
-
-
-def _category(errors: _Errors, value: Any, categories: Mapping[str, Category]) -> Category | None:
-    if isinstance(value, Category):
-        return value
-    slug = _text(value)
-    category = categories.get(slug or "")
-    if category is None:
-        errors.add("category", _("Choose a category from the list."))
-    return category
-
-
-def _currency(errors: _Errors, value: Any) -> str | None:
-    code = (_text(value) or "").upper()
-    if code not in OFFER_CURRENCIES:
-        errors.add("currency", _("Choose one of: %(codes)s.", codes=", ".join(OFFER_CURRENCIES)))
-        return None
-    return code
-
-
-def check_attributes(errors: _Errors, category: Category | None, raw: Any) -> dict:
+def check_attributes(errors: Errors, category: Category | None, raw: Any) -> dict:
     """Keep the category's attributes, typed; unknown keys and bad values are field errors."""
     if raw in (None, ""):
         return {}
@@ -146,8 +69,8 @@ def check_attributes(errors: _Errors, category: Category | None, raw: Any) -> di
                 continue
             out[key] = int(number) if number.is_integer() else number
         elif kind == "bool":
-            sub = _Errors()
-            out[key] = _bool(sub, key, value)
+            sub = Errors()
+            out[key] = yes_no(sub, key, value)
             if sub:
                 errors.add("attributes", _("%(key)s must be yes or no.", key=key))
         elif kind == "choice":
@@ -164,7 +87,7 @@ def check_attributes(errors: _Errors, category: Category | None, raw: Any) -> di
     return out
 
 
-def check_tiers(errors: _Errors, raw: Any, moq: int | None) -> list[dict]:
+def check_tiers(errors: Errors, raw: Any, moq: int | None) -> list[dict]:
     """Quantity breaks sorted ascending, the first at or below the MOQ, prices positive."""
     if raw in (None, ""):
         return []
@@ -176,9 +99,9 @@ def check_tiers(errors: _Errors, raw: Any, moq: int | None) -> list[dict]:
         if not isinstance(tier, Mapping):
             errors.add("price_tiers", _("Tier %(n)d is malformed.", n=index + 1))
             return []
-        sub = _Errors()
-        quantity = _int(sub, "q", tier.get("min_quantity"), minimum=1)
-        price = _int(sub, "p", tier.get("unit_price"), minimum=1)
+        sub = Errors()
+        quantity = whole(sub, "q", tier.get("min_quantity"), minimum=1)
+        price = whole(sub, "p", tier.get("unit_price"), minimum=1)
         if quantity is None or price is None:
             errors.add(
                 "price_tiers",
@@ -206,7 +129,7 @@ def validate_offer(
     current: Any = None,
 ) -> dict[str, Any]:
     """Normalised offer fields from data; with current (an Offer), missing fields keep its values."""
-    errors = _Errors()
+    errors = Errors()
     given = {k: data[k] for k in OFFER_FIELDS if k in data}
     out: dict[str, Any] = {}
 
@@ -224,24 +147,24 @@ def validate_offer(
             ]
         return getattr(current, field)
 
-    title = _text(value_of("title"))
+    title = text(value_of("title"))
     if not title:
         errors.add("title", _("This field is required."))
     elif len(title) > 200:
         errors.add("title", _("At most 200 characters."))
     out["title"] = title
     if "sku" in given or current is None:
-        sku = _text(given.get("sku"))
+        sku = text(given.get("sku"))
         if sku and len(sku) > 64:
             errors.add("sku", _("At most 64 characters."))
         out["sku"] = sku
     if "description" in given or current is None:
-        out["description"] = clean_html(_text(given.get("description")))[:20000]
-    language = _text(value_of("language")) or "en"
+        out["description"] = rich_text(errors, "description", given.get("description"))
+    language = text(value_of("language")) or "en"
     if language not in LANGUAGES:
         errors.add("language", _("Choose English or Polish."))
     out["language"] = language
-    category = _category(errors, value_of("category"), categories)
+    category = known_category(errors, value_of("category"), categories)
     out["category"] = category
     if "attributes" in given or "category" in given or current is None:
         raw_attributes = value_of("attributes")
@@ -250,39 +173,39 @@ def validate_offer(
             keys = {spec["key"] for spec in category.attributes}
             raw_attributes = {k: v for k, v in (raw_attributes or {}).items() if k in keys}
         out["attributes"] = check_attributes(errors, category, raw_attributes)
-    unit = _text(value_of("unit"))
+    unit = text(value_of("unit"))
     if unit not in UNITS:
         errors.add("unit", _("Choose a unit of measure from the list."))
     out["unit"] = unit
     moq_raw = value_of("moq")
-    moq = _int(
+    moq = whole(
         errors, "moq", 1 if moq_raw in (None, "") and current is None else moq_raw, minimum=1
     )
     if moq is None and "moq" not in errors:
         errors.add("moq", _("This field is required."))
     out["moq"] = moq
-    out["currency"] = _currency(errors, value_of("currency"))
-    out["price_on_request"] = _bool(errors, "price_on_request", value_of("price_on_request"))
+    out["currency"] = offer_currency(errors, value_of("currency"))
+    out["price_on_request"] = yes_no(errors, "price_on_request", value_of("price_on_request"))
     tiers = check_tiers(errors, value_of("price_tiers"), moq)
     if not tiers and not out["price_on_request"] and "price_tiers" not in errors:
         errors.add("price_tiers", _("Give at least one price tier, or choose price on request."))
     out["price_tiers"] = tiers
     for field in ("available_quantity", "lead_time_days"):
-        out[field] = _int(errors, field, value_of(field), minimum=0)
-    incoterm = (_text(value_of("incoterm")) or "").upper() or None
+        out[field] = whole(errors, field, value_of(field), minimum=0)
+    incoterm = (text(value_of("incoterm")) or "").upper() or None
     if incoterm and incoterm not in INCOTERMS:
         errors.add("incoterm", _("Choose an Incoterms 2020 rule such as EXW, FCA or DAP."))
     out["incoterm"] = incoterm
-    place = _text(value_of("incoterm_place"))
+    place = text(value_of("incoterm_place"))
     if place and len(place) > 120:
         errors.add("incoterm_place", _("At most 120 characters."))
     out["incoterm_place"] = place
-    origin = (_text(value_of("origin_country")) or "").upper() or None
+    origin = (text(value_of("origin_country")) or "").upper() or None
     if origin and origin not in COUNTRY_CODES:
         errors.add("origin_country", _("Choose a country (ISO code such as PL or DE)."))
     out["origin_country"] = origin
     if "valid_until" in given or current is None:
-        out["valid_until"] = _date(errors, "valid_until", given.get("valid_until"))
+        out["valid_until"] = future_date(errors, "valid_until", given.get("valid_until"))
     if errors:
         raise ValidationError(dict(errors))
     return out
@@ -297,7 +220,7 @@ def validate_request(
     active_company_ids: set[int] | None = None,
 ) -> dict[str, Any]:
     """Normalised buy request fields; active_company_ids are the companies that may be invited."""
-    errors = _Errors()
+    errors = Errors()
     given = {k: data[k] for k in REQUEST_FIELDS if k in data}
     out: dict[str, Any] = {}
 
@@ -310,41 +233,41 @@ def validate_request(
             return current.category
         return getattr(current, field)
 
-    title = _text(value_of("title"))
+    title = text(value_of("title"))
     if not title:
         errors.add("title", _("This field is required."))
     elif len(title) > 200:
         errors.add("title", _("At most 200 characters."))
     out["title"] = title
     if "description" in given or current is None:
-        out["description"] = clean_html(_text(given.get("description")))[:20000]
-    language = _text(value_of("language")) or "en"
+        out["description"] = rich_text(errors, "description", given.get("description"))
+    language = text(value_of("language")) or "en"
     if language not in LANGUAGES:
         errors.add("language", _("Choose English or Polish."))
     out["language"] = language
-    out["category"] = _category(errors, value_of("category"), categories)
-    quantity = _int(errors, "quantity", value_of("quantity"), minimum=1)
+    out["category"] = known_category(errors, value_of("category"), categories)
+    quantity = whole(errors, "quantity", value_of("quantity"), minimum=1)
     if quantity is None and "quantity" not in errors:
         errors.add("quantity", _("This field is required."))
     out["quantity"] = quantity
-    unit = _text(value_of("unit"))
+    unit = text(value_of("unit"))
     if unit not in UNITS:
         errors.add("unit", _("Choose a unit of measure from the list."))
     out["unit"] = unit
-    out["target_unit_price"] = _int(
+    out["target_unit_price"] = whole(
         errors, "target_unit_price", value_of("target_unit_price"), minimum=1
     )
-    out["currency"] = _currency(errors, value_of("currency"))
+    out["currency"] = offer_currency(errors, value_of("currency"))
     if "needed_by" in given or current is None:
-        needed_by = _date(errors, "needed_by", given.get("needed_by"))
+        needed_by = future_date(errors, "needed_by", given.get("needed_by"))
         if needed_by is None and "needed_by" not in errors:
             errors.add("needed_by", _("This field is required."))
         out["needed_by"] = needed_by
-    country = (_text(value_of("delivery_country")) or "").upper()
+    country = (text(value_of("delivery_country")) or "").upper()
     if country not in COUNTRY_CODES:
         errors.add("delivery_country", _("Choose a country (ISO code such as PL or DE)."))
     out["delivery_country"] = country or None
-    city = _text(value_of("delivery_city"))
+    city = text(value_of("delivery_city"))
     if city and len(city) > 120:
         errors.add("delivery_city", _("At most 120 characters."))
     out["delivery_city"] = city
@@ -368,7 +291,7 @@ def validate_request(
     ):
         errors.add("delivery_longitude", _("Give both coordinates or neither."))
     out.update(coordinates)
-    visibility = _text(value_of("visibility")) or Visibility.PUBLIC
+    visibility = text(value_of("visibility")) or Visibility.PUBLIC
     if visibility not in (Visibility.PUBLIC, Visibility.INVITED):
         errors.add("visibility", _("Choose public or invited companies only."))
     out["visibility"] = visibility
