@@ -191,6 +191,9 @@ class Notification(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     read_at: Mapped[dt.datetime | None]
     emailed_at: Mapped[dt.datetime | None]
+    # Settled without e-mail (sent with email off, or the person chose never): no digest or
+    # later change of mind mails it afterwards.
+    email_skipped: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     thread: Mapped[Thread | None] = relationship()
     user: Mapped[User] = relationship()

@@ -103,12 +103,13 @@ def notify_users(
             thread_id=thread.id if thread else None,
             meeting_id=meeting.id if meeting else None,
             data=dict(data or {}),
+            email_skipped=not email or _email_mode(user.id) == EmailMode.NEVER,
         )
         db.session.add(notification)
         created.append(notification)
     db.session.flush()
-    if email:
-        for notification, user in zip(created, users, strict=True):
+    for notification, user in zip(created, users, strict=True):
+        if not notification.email_skipped:
             _schedule_email(notification, user)
     return created
 
@@ -141,8 +142,6 @@ def _next_digest_time(user: User) -> dt.datetime:
 
 def _schedule_email(notification: Notification, user: User) -> None:
     mode = _email_mode(user.id)
-    if mode == EmailMode.NEVER:
-        return
     if mode == EmailMode.DIGEST and notification.kind != "meeting_reminder":
         run_at = _next_digest_time(user)
         jobs.enqueue(
@@ -259,6 +258,16 @@ def _mark_emailed(ids: list[int]) -> None:
     )
 
 
+def _mark_skipped(ids: list[int]) -> None:
+    """The person chose never before these went out: settle them, so no later digest sends them."""
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id.in_(ids), Notification.emailed_at.is_(None))
+        .values(email_skipped=True)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _render(template: str, **context: Any) -> str:
     """Render mail without the page context processors: a job has no signed-in person."""
     return current_app.jinja_env.get_template(template).render(**context)
@@ -267,10 +276,13 @@ def _render(template: str, **context: Any) -> str:
 @jobs.handler(EMAIL_JOB)
 def send_notification_email(payload: dict) -> None:
     notification = db.session.get(Notification, payload["notification_id"])
-    if notification is None or notification.emailed_at is not None:
+    if notification is None or notification.emailed_at is not None or notification.email_skipped:
         return
     user = notification.user
-    if user.disabled_at is not None or _email_mode(user.id) == EmailMode.NEVER:
+    if user.disabled_at is not None:
+        return
+    if _email_mode(user.id) == EmailMode.NEVER:
+        _mark_skipped([notification.id])
         return
     with _public_context(), force_locale(user.locale or "en"):
         subject = describe(notification)
@@ -309,11 +321,18 @@ def send_digest(payload: dict) -> None:
     pending = list(
         db.session.execute(
             sa.select(Notification)
-            .where(Notification.user_id == user.id, Notification.emailed_at.is_(None))
+            .where(
+                Notification.user_id == user.id,
+                Notification.emailed_at.is_(None),
+                Notification.email_skipped.is_(False),
+            )
             .order_by(Notification.created_at, Notification.id)
         ).scalars()
     )
-    if not pending or _email_mode(user.id) == EmailMode.NEVER:
+    if not pending:
+        return
+    if _email_mode(user.id) == EmailMode.NEVER:
+        _mark_skipped([notification.id for notification in pending])
         return
     with _public_context(), force_locale(user.locale or "en"):
         lines = [describe(n) for n in pending]

@@ -114,3 +114,31 @@ def test_meeting_notifications_say_when_in_the_readers_zone(app, owner_a, compan
     db.session.commit()
     page = app.test_client(user=owner_b).get("/notifications")
     assert "Meeting confirmed: Factory visit, " in page.text and "(Europe/Berlin)" in page.text
+
+
+def test_the_digest_leaves_out_what_arrived_while_mail_was_off(
+    app, smtp, owner_a, company_b, owner_b
+):
+    settings = app.test_client(user=owner_b)
+    clock.freeze(dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC))
+    settings.post("/notifications/settings", data={"email_mode": "never"})
+    thread = mf.thread(owner_a, company_b, subject="While I chose never")
+    db.session.commit()
+    jobs.run_pending()
+
+    settings.post("/notifications/settings", data={"email_mode": "digest"})
+    services.post_message(owner_a, thread, {"body": "after the change"})
+    services.notify_people([owner_b], "A quiet notice", {}, "messaging.inbox", email=False)
+    db.session.commit()
+    clock.freeze(dt.datetime(2026, 3, 3, 6, 1, tzinfo=dt.UTC))  # 07:01 in Warsaw
+    jobs.run_pending()
+
+    mails = _mails(smtp)
+    assert [m["To"] for m in mails] == [owner_b.email]
+    body = mails[0].get_payload(decode=True).decode()
+    assert "New message from" in body
+    assert "started a conversation" not in body and "A quiet notice" not in body
+    assert notifications.unread_count(owner_b) == 3  # the in-app list still has everything
+    clock.advance(dt.timedelta(days=1))
+    jobs.run_pending()
+    assert len(smtp.messages) == 1
