@@ -31,7 +31,7 @@ from marketplace.orders import documents, notify, pricing, ratings
 from marketplace.orders.models import Dispute, Order, OrderEvent, OrderLine, OrderStatus
 from marketplace.payments import ledger
 from marketplace.payments import services as payments
-from marketplace.payments.events import escrow_funded
+from marketplace.payments.events import escrow_funded, late_payment_refunded
 from marketplace.payments.models import EscrowAccount, EscrowStatus
 from marketplace.payments.providers import available as available_providers
 
@@ -358,6 +358,20 @@ def _on_escrow_funded(escrow: EscrowAccount, **_kwargs: Any) -> None:
     )
 
 
+@late_payment_refunded.connect
+def _on_late_payment_refunded(escrow: EscrowAccount, amount: Money, **_kwargs: Any) -> None:
+    order = db.session.execute(
+        sa.select(Order).where(Order.escrow_id == escrow.id)
+    ).scalar_one_or_none()
+    if order is None:
+        return
+    _event(order, "payment_refunded", None, "system", str(amount))
+    notify.announce(
+        order, None, _("A card payment of %(a)s for the cancelled order %(n)s arrived late; it is "
+                       "refunded in full.", a=amount, n=order.number)
+    )  # fmt: skip
+
+
 def ship(actor: Any, order: Order, carrier: str, tracking_number: str) -> Order:
     _side(actor, order, "seller")
     errors = {}
@@ -535,6 +549,7 @@ def status_label(status: str) -> str:
         S.DELIVERED: _("delivered"), S.COMPLETED: _("completed"), S.DISPUTED: _("disputed"),
         S.RESOLVED: _("resolved"), S.REFUNDED: _("refunded"),
         "cancel_requested": _("cancellation requested"), "payment_opened": _("payment opened"),
+        "payment_refunded": _("late payment refunded"),
         EscrowStatus.AWAITING: _("awaiting payment"), EscrowStatus.PARTIAL: _("partially paid"),
         EscrowStatus.RELEASED: _("released"), EscrowStatus.SETTLED: _("settled"),
     }  # fmt: skip

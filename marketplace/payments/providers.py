@@ -35,6 +35,12 @@ class PaymentProvider(Protocol):
     ) -> None:
         """Move the money of a release/refund; mark the payouts it executed right away."""
 
+    def cancel(self, escrow: EscrowAccount) -> None:
+        """Stop the buyer's payment of an escrow that closes before it was funded."""
+
+    def refund_late(self, escrow: EscrowAccount, amount: Money, payouts: list) -> None:
+        """Give back money that arrived after the escrow closed; mark the payouts it executed."""
+
 
 class BankTransfer:
     """The buyer wires the amount with the payment reference; the operator records what arrived
@@ -50,6 +56,12 @@ class BankTransfer:
     ) -> None:
         return None  # payout instructions wait for the operator
 
+    def cancel(self, escrow: EscrowAccount) -> None:
+        return None  # nothing to stop: a wire that still arrives is recorded and refunded
+
+    def refund_late(self, escrow: EscrowAccount, amount: Money, payouts: list) -> None:
+        return None  # the refund instruction waits for the operator
+
     @staticmethod
     def account_details() -> dict[str, str]:
         cfg = current_app.config
@@ -60,8 +72,16 @@ class BankTransfer:
         }
 
 
-def _stripe_options(key: str) -> dict:
-    return {"api_key": current_app.config.get("STRIPE_SECRET_KEY") or None, "idempotency_key": key}
+# PaymentIntent states in which a cancel is refused but nothing is left to stop: the money
+# came (or is coming, "processing") and will be refunded by the webhook, or it is cancelled.
+PAID_OR_CANCELLED = ("succeeded", "processing", "canceled")
+
+
+def _stripe_options(key: str | None) -> dict:
+    options = {"api_key": current_app.config.get("STRIPE_SECRET_KEY") or None}
+    if key is not None:
+        options["idempotency_key"] = key
+    return options
 
 
 class StripeProvider:
@@ -132,6 +152,35 @@ class StripeProvider:
                 _executed(payouts, PayoutKind.SELLER, transfer["id"])
         except stripe.StripeError as exc:
             raise Conflict(_("Stripe refused the money movement: %(e)s", e=exc)) from exc
+
+    def cancel(self, escrow: EscrowAccount) -> None:
+        """Cancel the PaymentIntent, so the buyer can no longer pay (or an authorisation is let go).
+
+        Stripe refuses once the payment went through or is going through; the escrow closes anyway
+        and the payment's webhook refunds it (`services.refund_late_payment`)."""
+        intent = escrow.stripe_payment_intent
+        if not intent:
+            return
+        try:
+            stripe.PaymentIntent.cancel(intent, **_stripe_options(f"escrow-{escrow.id}-cancel"))
+        except stripe.StripeError as exc:
+            try:
+                status = stripe.PaymentIntent.retrieve(intent, **_stripe_options(None))["status"]
+            except stripe.StripeError:
+                status = None
+            if status not in PAID_OR_CANCELLED:
+                raise Conflict(_("Stripe could not cancel the card payment: %(e)s", e=exc)) from exc
+
+    def refund_late(self, escrow: EscrowAccount, amount: Money, payouts: list) -> None:
+        try:
+            result = stripe.Refund.create(
+                payment_intent=escrow.stripe_payment_intent,
+                amount=amount.amount,
+                **_stripe_options(f"escrow-{escrow.id}-late-refund"),
+            )
+        except stripe.StripeError as exc:
+            raise Conflict(_("Stripe refused the money movement: %(e)s", e=exc)) from exc
+        _executed(payouts, PayoutKind.REFUND, result["id"])
 
 
 def _executed(payouts: list[PayoutInstruction], kind: str, external_id: str) -> None:

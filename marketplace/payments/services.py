@@ -21,7 +21,7 @@ from marketplace.core.errors import Conflict, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.payments import ledger
-from marketplace.payments.events import escrow_funded
+from marketplace.payments.events import escrow_funded, late_payment_refunded
 from marketplace.payments.models import (
     BankReceipt,
     EntryKind,
@@ -35,6 +35,7 @@ from marketplace.payments.models import (
 from marketplace.payments.providers import get_provider
 
 DEFAULT_FEE_BASIS_POINTS = 250  # 2.5 %
+OPEN_STATES = (EscrowStatus.AWAITING, EscrowStatus.PARTIAL, EscrowStatus.FUNDED)
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
 
@@ -182,7 +183,9 @@ def mark_stripe_funded(escrow: EscrowAccount, amount: Money, event_id: str) -> b
     return True
 
 
-def _refund(escrow: EscrowAccount, amount: Money, *, actor_id: int | None, memo: str) -> None:
+def _refund(
+    escrow: EscrowAccount, amount: Money, *, actor_id: int | None, memo: str
+) -> PayoutInstruction:
     ledger.post(
         EntryKind.REFUND,
         escrow.currency,
@@ -194,15 +197,15 @@ def _refund(escrow: EscrowAccount, amount: Money, *, actor_id: int | None, memo:
         actor_id=actor_id,
         memo=memo,
     )
-    db.session.add(
-        PayoutInstruction(
-            escrow_id=escrow.id,
-            kind=PayoutKind.REFUND,
-            company_id=escrow.buyer_company_id,
-            amount=amount.amount,
-            currency=amount.currency,
-        )
+    instruction = PayoutInstruction(
+        escrow_id=escrow.id,
+        kind=PayoutKind.REFUND,
+        company_id=escrow.buyer_company_id,
+        amount=amount.amount,
+        currency=amount.currency,
     )
+    db.session.add(instruction)
+    return instruction
 
 
 def _release(escrow: EscrowAccount, gross: Money, *, actor_id: int | None) -> None:
@@ -298,7 +301,11 @@ def refund_all(actor, escrow: EscrowAccount) -> EscrowAccount:
 
 
 def cancel_unpaid(actor, escrow: EscrowAccount) -> EscrowAccount:
-    """Close an escrow that never got funded, handing back any partial payment."""
+    """Close an escrow that never got funded, handing back any partial payment.
+
+    The provider stops the payment last (a Stripe PaymentIntent is cancelled), so a refusal rolls
+    back the whole cancellation; a card payment that went through meanwhile is refunded when its
+    webhook arrives (`refund_late_payment`)."""
     escrow = _lock(escrow)
     if escrow.status not in (EscrowStatus.AWAITING, EscrowStatus.PARTIAL):
         raise Conflict(_("The escrow is not waiting for payment."))
@@ -309,7 +316,33 @@ def cancel_unpaid(actor, escrow: EscrowAccount) -> EscrowAccount:
     escrow.closed_at = clock.now()
     db.session.flush()
     db.session.expire(escrow, ["payouts"])
+    get_provider(escrow.provider).cancel(escrow)
     return escrow
+
+
+def closed_unfunded(escrow: EscrowAccount) -> bool:
+    """The escrow closed without ever holding the money due (its order was cancelled unpaid)."""
+    return escrow.status not in OPEN_STATES and escrow.funded_at is None
+
+
+def refund_late_payment(escrow: EscrowAccount, amount: Money, event_id: str) -> bool:
+    """A card payment arrived for an escrow that had closed unfunded (the order was cancelled
+    while the buyer paid): book it in and straight back out, and refund it at the provider.
+
+    Returns False when the escrow is open or was funded (nothing late about this payment)."""
+    escrow = _lock(escrow)
+    if escrow.status in OPEN_STATES or ledger.figures(escrow).funded.amount:
+        return False
+    if amount.currency != escrow.currency or amount.amount <= 0:
+        raise ValidationError({"amount": [_("Stripe reports a different amount than due.")]})
+    _fund(escrow, amount, actor_id=None, memo=f"stripe {event_id} after closing")
+    instruction = _refund(escrow, amount, actor_id=None, memo="paid after cancellation")
+    db.session.flush()
+    get_provider(escrow.provider).refund_late(escrow, amount, [instruction])
+    db.session.flush()
+    db.session.expire(escrow, ["payouts"])
+    late_payment_refunded.send(escrow, amount=amount)
+    return True
 
 
 def _post_payout(payout: PayoutInstruction, actor_id: int | None) -> None:

@@ -15,6 +15,7 @@ from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.payments import services
 from marketplace.payments.models import EscrowAccount, StripeEvent, StripeMode
+from marketplace.payments.providers import get_provider
 
 
 def verify(payload: bytes, signature: str | None) -> dict:
@@ -48,6 +49,8 @@ def handle(event: dict) -> str:
     if escrow is None:
         return "ignored"
     currency = str(intent.get("currency", "")).upper()
+    if services.closed_unfunded(escrow):
+        return _after_closing(escrow, kind, intent, currency, event["id"])
     if kind == "payment_intent.amount_capturable_updated" and (
         escrow.stripe_mode == StripeMode.CAPTURE_ON_RELEASE
     ):
@@ -59,3 +62,17 @@ def handle(event: dict) -> str:
     else:
         return "ignored"
     return "applied" if services.mark_stripe_funded(escrow, amount, event["id"]) else "ignored"
+
+
+def _after_closing(
+    escrow: EscrowAccount, kind: str | None, intent: dict, currency: str, event_id: str
+) -> str:
+    """The buyer's payment went through although the order was cancelled first (the cancel
+    reached Stripe too late): money taken is refunded, an authorisation is let go."""
+    if kind == "payment_intent.succeeded":
+        amount = Money(int(intent.get("amount_received") or intent.get("amount") or 0), currency)
+        return "refunded" if services.refund_late_payment(escrow, amount, event_id) else "ignored"
+    if kind == "payment_intent.amount_capturable_updated":
+        get_provider(escrow.provider).cancel(escrow)
+        return "cancelled"
+    return "ignored"
