@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from marketplace.admin.schemas import VerifyDecisionSchema
-from marketplace.companies import services as companies
+from marketplace.companies import verification
 from marketplace.companies.models import Company
 from marketplace.companies.schemas import OwnCompanySchema
 from marketplace.core.access import get_or_404
@@ -24,7 +24,7 @@ bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
     tags=["admin"],
 )
 def verification_queue():
-    return jsonify(OwnCompanySchema(many=True).dump(companies.verification_queue()))
+    return jsonify(OwnCompanySchema(many=True).dump(verification.verification_queue()))
 
 
 @bp.post("/companies/<int:company_id>/verify")
@@ -38,7 +38,7 @@ def verification_queue():
 def verify(company_id: int):
     data = load_body(VerifyDecisionSchema())
     company = get_or_404(Company, company_id)
-    companies.decide_verification(
+    verification.decide_verification(
         current_user, company, approved=data["approved"], reason=data["reason"]
     )
     db.session.commit()

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from marketplace.admin.access import operator_page
 from marketplace.companies import services as companies
+from marketplace.companies import verification
 from marketplace.companies.models import Company, CompanyStatus, VerificationStatus
 from marketplace.core.access import get_or_404
 from marketplace.core.errors import DomainError
@@ -34,7 +35,7 @@ def index():
 @bp.get("/verifications")
 @operator_page
 def verifications():
-    return render_template("admin/verifications.html", companies=companies.verification_queue())
+    return render_template("admin/verifications.html", companies=verification.verification_queue())
 
 
 def _not_saved(error: DomainError) -> str:
@@ -49,7 +50,7 @@ def verify(company_id: int):
     company = get_or_404(Company, company_id)
     approved = request.form.get("decision") == "approve"
     with committed(_not_saved, fields_only=True) as outcome:
-        companies.decide_verification(
+        verification.decide_verification(
             current_user, company, approved=approved, reason=request.form.get("reason", "")
         )
     if not outcome.ok:

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.companies import schemas, services
+from marketplace.companies import schemas, services, verification
 from marketplace.companies.models import Certificate
 from marketplace.core.access import Permission, get_owned, require
 from marketplace.core.api import auth_required, doc, load_body, load_query, page_args, page_response
@@ -116,7 +116,7 @@ def delete_certificate(certificate_id: int):
 def post_verification():
     company = _own_company()
     data = load_body(schemas.VerificationRequestSchema())
-    services.request_verification(current_user, company, data["message"])
+    verification.request_verification(current_user, company, data["message"])
     db.session.commit()
     return jsonify(schemas.OwnCompanySchema().dump(company)), 201
 

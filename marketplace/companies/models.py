@@ -20,6 +20,15 @@ class VerificationStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+class VerificationDecision(enum.StrEnum):
+    """How one verification request ended: by the operator, or undone by a change of identity."""
+
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # the identity changed while the request waited
+    REVOKED = "revoked"  # the identity changed after approval; the badge is gone
+
+
 class CompanyStatus(enum.StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
@@ -138,7 +147,7 @@ class Certificate(db.Model):
 
 
 class VerificationRequest(db.Model):
-    """One request for verification and the operator's decision on it."""
+    """One request for verification and how it ended (see VerificationDecision)."""
 
     __tablename__ = "verification_requests"
 
@@ -151,7 +160,7 @@ class VerificationRequest(db.Model):
     )
     requested_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     message: Mapped[str] = mapped_column(sa.Text, default="")
-    decision: Mapped[str | None] = mapped_column(sa.String(20))  # approved / rejected
+    decision: Mapped[str | None] = mapped_column(sa.String(20))  # a VerificationDecision
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

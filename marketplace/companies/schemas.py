@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
+from marketplace.companies import verification
 from marketplace.companies.reference import CERTIFICATE_KINDS, INDUSTRIES
 
 
@@ -115,7 +116,7 @@ class OwnCompanySchema(CompanySchema):
                 "status": company.verification_status,
                 "requested_at": latest.requested_at if latest else None,
                 "decision": latest.decision if latest else None,
-                "reason": latest.reason if latest else None,
+                "reason": verification.notice(latest) if latest else None,
                 "decided_at": latest.decided_at if latest else None,
             }
         )

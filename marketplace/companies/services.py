@@ -9,13 +9,12 @@ from typing import IO, Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from marketplace.companies import identifiers
+from marketplace.companies import identifiers, verification
 from marketplace.companies.models import (
     Certificate,
     Company,
     CompanyIndustry,
     CompanyStatus,
-    VerificationRequest,
     VerificationStatus,
 )
 from marketplace.companies.reference import (
@@ -27,7 +26,7 @@ from marketplace.companies.reference import (
 )
 from marketplace.core import clock, uploads
 from marketplace.core.access import Permission, require
-from marketplace.core.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.core.errors import PermissionDenied, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.pagination import Page, paginate
 from marketplace.core.sanitize import clean_html
@@ -201,10 +200,17 @@ def create_company(data: dict[str, Any]) -> Company:
 
 
 def update_profile(actor: Any, company: Company, data: dict[str, Any]) -> Company:
+    """Change the profile; a new legal name or tax identifier undoes verification of the old one."""
     require(actor, Permission.EDIT_PROFILE)
     _own(actor, company)
     clean = validate_profile(data, partial=True)
+    identity_changed = any(
+        field in clean and clean[field] != getattr(company, field)
+        for field in verification.IDENTITY_FIELDS
+    )
     _apply(company, clean)
+    if identity_changed:
+        verification.identity_changed(actor, company)
     db.session.flush()
     return company
 
@@ -291,53 +297,6 @@ def remove_certificate(actor: Any, company: Company, certificate: Certificate) -
     uploads.delete_after_commit(key)
 
 
-def request_verification(actor: Any, company: Company, message: str = "") -> VerificationRequest:
-    require(actor, Permission.EDIT_PROFILE)
-    _own(actor, company)
-    if company.verification_status == VerificationStatus.VERIFIED:
-        raise Conflict(_("Your company is already verified."))
-    if company.verification_status == VerificationStatus.PENDING:
-        raise Conflict(_("A verification request is already waiting for the operator."))
-    missing = [f for f in ("legal_name", "city", "street") if not getattr(company, f)]
-    if not (company.vat_id or company.nip or company.krs or company.regon):
-        missing.append("vat_id")
-    if missing:
-        raise ValidationError({field: [_("Needed before verification.")] for field in missing})
-    request = VerificationRequest(
-        company=company, requested_by_id=actor.id, message=(message or "").strip()[:2000]
-    )
-    company.verification_status = VerificationStatus.PENDING
-    db.session.add(request)
-    db.session.flush()
-    return request
-
-
-def decide_verification(
-    operator: Any, company: Company, *, approved: bool, reason: str = ""
-) -> Company:
-    """The operator's verdict; a rejection must say why, and the company sees the reason."""
-    if not getattr(operator, "is_operator", False):
-        raise PermissionDenied(_("Only marketplace operators verify companies."))
-    reason = (reason or "").strip()
-    if not approved and not reason:
-        raise ValidationError({"reason": [_("Say why the company is rejected.")]})
-    if len(reason) > 2000:
-        raise ValidationError({"reason": [_("At most 2000 characters.")]})
-    target = VerificationStatus.VERIFIED if approved else VerificationStatus.REJECTED
-    request = next((r for r in company.verifications if r.is_open), None)
-    if request is None:
-        request = VerificationRequest(company=company, message="")
-        db.session.add(request)
-    request.decision = "approved" if approved else "rejected"
-    request.reason = reason
-    request.decided_by_id = operator.id
-    request.decided_at = clock.now()
-    company.verification_status = target
-    company.verified_at = clock.now() if approved else None
-    db.session.flush()
-    return company
-
-
 def set_status(operator: Any, company: Company, status: CompanyStatus) -> Company:
     if not getattr(operator, "is_operator", False):
         raise PermissionDenied(_("Only marketplace operators suspend companies."))
@@ -388,16 +347,6 @@ def directory(
         pattern = f"%{q.strip()[:100]}%"
         stmt = stmt.where(sa.or_(Company.name.ilike(pattern), Company.city.ilike(pattern)))
     return paginate(stmt, order=Company.id, tiebreak=Company.id, cursor=cursor, limit=limit)
-
-
-def verification_queue() -> list[Company]:
-    return list(
-        db.session.execute(
-            sa.select(Company)
-            .where(Company.verification_status == VerificationStatus.PENDING)
-            .order_by(Company.updated_at)
-        ).scalars()
-    )
 
 
 def set_scorecard(company: Company, figures: dict[str, Any]) -> Company:

@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.companies import forms, services
+from marketplace.companies import forms, services, verification
 from marketplace.companies.models import Certificate
 from marketplace.companies.reference import (
     CERTIFICATE_KINDS,
@@ -130,6 +130,7 @@ def dashboard():
         company=company,
         checklist=checklist,
         verification_form=forms.VerificationForm(),
+        verification_notice=verification.notice(company.latest_verification),
     )
 
 
@@ -145,10 +146,13 @@ def edit_profile():
         form.capabilities.data = "\n".join(company.capabilities or [])
         form.languages.data = company.languages or []
     if form.validate_on_submit():
+        status_before = company.verification_status
         with saved(form, fields_only=True) as outcome:
             services.update_profile(current_user, company, form.to_data())
         if outcome.ok:
             flash(_("The company profile is saved."), "success")
+            if company.verification_status != status_before:
+                flash(verification.notice(company.latest_verification), "info")
             return redirect(url_for("companies.edit_profile"))
     elif form.is_submitted():
         also_check(form, lambda: services.validate_profile(form.to_data(), partial=True))
@@ -244,7 +248,7 @@ def request_verification():
     if not form.validate():
         abort(400)
     with committed(_verification_not_requested) as outcome:
-        services.request_verification(current_user, current_user.company, form.message.data)
+        verification.request_verification(current_user, current_user.company, form.message.data)
     if outcome.ok:
         flash(_("Thank you. An operator will review your company shortly."), "success")
     return redirect(url_for("companies.dashboard"))

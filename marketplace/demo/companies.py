@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
 from marketplace.companies import services as companies
+from marketplace.companies import verification
 from marketplace.companies.models import Company
 from marketplace.companies.reference import COMPANY_SIZES, INDUSTRIES
 from marketplace.core import security
@@ -135,10 +136,14 @@ def build(count: int = 160, seed: int = 2026) -> DemoMarket:
             role=Role.OWNER,
             locale="pl" if polish else "en",
         )
+        # Verified the way a real company is: a request first, then the operator's approval.
+        verifiable = bool(company.vat_id or company.nip)
         if rng.random() < 0.55 or index < 2:
-            companies.decide_verification(operator, company, approved=True)
-        elif rng.random() < 0.3 and (company.vat_id or company.nip):
-            companies.request_verification(owner, company, "Please verify us.")
+            if verifiable:
+                verification.request_verification(owner, company, "Please verify us.")
+                verification.decide_verification(operator, company, approved=True)
+        elif rng.random() < 0.3 and verifiable:
+            verification.request_verification(owner, company, "Please verify us.")
         created.append(company)
     buyer_company, seller_company = created[0], created[1]
     buyer = accounts.add_member(

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from marketplace.companies import services as companies
+from marketplace.companies import verification
 from tests import factories
 
 
 def _market(operator):
-    steel = factories.company(name="Steel One", country="PL", industries=["metals"])
+    steel = factories.company(
+        name="Steel One",
+        country="PL",
+        industries=["metals"],
+        legal_name="Steel One S.A.",
+        nip="5260250274",
+        city="Katowice",
+        street="ul. Hutnicza 1",
+    )
     chem = factories.company(name="Chem Two", country="DE", industries=["chemicals"])
     pack = factories.company(
         name="Pack Three", country="PL", industries=["packaging", "paper-printing"]
     )
-    companies.decide_verification(operator, steel, approved=True)
+    verification.request_verification(factories.user(steel), steel)
+    verification.decide_verification(operator, steel, approved=True)
     return steel, chem, pack
 
 
