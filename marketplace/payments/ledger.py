@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.core.errors import Conflict
 from marketplace.core.extensions import db
@@ -34,17 +35,35 @@ def account(
     company_id: int | None = None,
     escrow_id: int | None = None,
 ) -> LedgerAccount:
-    """The ledger account with this key and currency, created on first use."""
-    found = db.session.execute(
+    """The ledger account with this key and currency, created on first use.
+
+    Two transactions may both find no account (a seller's first releases at the same moment):
+    the insert runs in a savepoint, so the loser's unique violation only undoes that savepoint
+    and it reads the winner's row, committed by then (the violation waits for that commit).
+    """
+    found = _find(key, currency)
+    if found is not None:
+        return found
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                LedgerAccount(
+                    kind=kind, key=key, currency=currency, company_id=company_id,
+                    escrow_id=escrow_id,
+                )
+            )  # fmt: skip
+    except IntegrityError:
+        pass
+    found = _find(key, currency)
+    if found is None:
+        raise Conflict("The ledger account could not be created.")
+    return found
+
+
+def _find(key: str, currency: str) -> LedgerAccount | None:
+    return db.session.execute(
         sa.select(LedgerAccount).where(LedgerAccount.key == key, LedgerAccount.currency == currency)
     ).scalar_one_or_none()
-    if found is None:
-        found = LedgerAccount(
-            kind=kind, key=key, currency=currency, company_id=company_id, escrow_id=escrow_id
-        )
-        db.session.add(found)
-        db.session.flush()
-    return found
 
 
 def escrow_account(escrow: EscrowAccount) -> LedgerAccount:
