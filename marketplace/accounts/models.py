@@ -45,8 +45,16 @@ class User(UserMixin, db.Model):
     )
 
     @property
-    def is_active(self) -> bool:  # flask-login: disabled people cannot sign in
-        return self.disabled_at is None
+    def is_active(self) -> bool:
+        """flask-login: disabled people and members of a suspended company cannot sign in, and
+        their sessions and tokens stop working; operators keep access to act on suspensions."""
+        if self.disabled_at is not None:
+            return False
+        return self.is_operator or self.company is None or self.company.is_active
+
+    @property
+    def company_suspended(self) -> bool:
+        return not self.is_operator and self.company is not None and not self.company.is_active
 
     @property
     def email_confirmed(self) -> bool:

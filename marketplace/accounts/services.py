@@ -142,8 +142,19 @@ def authenticate(email: str, password: str) -> User:
     ).scalar_one_or_none()
     if not security.verify_password(user.password_hash if user else None, password or ""):
         raise AuthenticationFailed({"password": [_("Wrong e-mail or password.")]})
-    if not user.is_active:
+    if user.disabled_at is not None:
         raise AuthenticationFailed({"email": [_("This account is disabled.")]})
+    if user.company_suspended:
+        raise AuthenticationFailed(
+            {
+                "email": [
+                    _(
+                        "Your company's account is suspended, so its members cannot sign in. "
+                        "Please contact the marketplace operator."
+                    )
+                ]
+            }
+        )
     if security.password_needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
     user.last_login_at = clock.now()
@@ -367,6 +378,8 @@ def invitation_for_token(token: str) -> Invitation | None:
     invitation = db.session.get(Invitation, payload["iid"]) if payload else None
     if invitation is None or not invitation.is_open or invitation.email != payload.get("email"):
         return None
+    if not invitation.company.is_active:
+        return None  # nobody joins a suspended company
     return invitation
 
 
