@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify
 from flask_login import current_user
 
 from marketplace.core.access import Permission, require
-from marketplace.core.api import auth_required, doc, load_body, load_query
+from marketplace.core.api import PROBLEM_JSON, auth_required, doc, load_body, load_query
 from marketplace.core.extensions import db
 from marketplace.orders import idempotency
 from marketplace.procurement import approvals, auctions, awards, decisions, quotes, schemas, tenders
@@ -218,10 +218,19 @@ def decide(requisition_id: int, decision: str) -> Response:
     data = load_body(schemas.DecisionSchema())
 
     def run() -> tuple[dict, int]:
-        if decision == "approve":
-            decisions.approve(current_user, requisition, data["comment"])
-        else:
-            decisions.reject(current_user, requisition, data["comment"])
+        try:
+            if decision == "approve":
+                decisions.approve(current_user, requisition, data["comment"])
+            else:
+                decisions.reject(current_user, requisition, data["comment"])
+        except decisions.TermsExpired as refusal:
+            # refused, yet the requisition is closed and the requester told: that is committed
+            return {"type": "about:blank", "title": refusal.title, "status": refusal.status,
+                    "detail": refusal.message,
+                    "requisition": schemas.RequisitionSchema().dump(requisition)}, refusal.status  # fmt: skip
         return schemas.RequisitionSchema().dump(requisition), 200
 
-    return idempotency.once(run)
+    answer = idempotency.once(run)
+    if answer.status_code >= 400:
+        answer.mimetype = PROBLEM_JSON
+    return answer

@@ -55,9 +55,15 @@ def decide(requisition_id: int, decision: str):
     comment = forms.DecisionForm().comment.data or ""
     action = decisions.approve if decision == "approve" else decisions.reject
     message = _("Approved.") if decision == "approve" else _("Rejected.")
+    refusal = None
     with committed() as outcome:
-        action(current_user, requisition, comment)
-    if outcome.ok:
+        try:
+            action(current_user, requisition, comment)
+        except decisions.TermsExpired as error:
+            refusal = error.message  # the requisition is closed and the requester told: commit
+    if refusal:
+        flash(refusal, "error")
+    elif outcome.ok:
         flash(message, "success")
     return redirect(url_for("procurement_approvals.page"))
 

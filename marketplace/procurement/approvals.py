@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -129,28 +130,38 @@ def pending_for(kind: str, object_id: int) -> Requisition | None:
     ).scalar_one_or_none()
 
 
-def decide(actor: Any, requisition: Requisition, approve: bool, comment: str) -> Requisition:
-    """Record the approver's decision once (a conditional update); the caller acts on it."""
+def check_decider(actor: Any, requisition: Requisition) -> None:
+    """An approver of the requisition's company who did not ask for it."""
     require(actor, Permission.APPROVE)
     if requisition.company_id != actor.company_id:
         raise NotFound()
     if requisition.requester_id == actor.id:
         raise Conflict(_("You cannot approve or reject your own requisition."))
-    comment = (comment or "").strip()
-    if not approve and not comment:
-        raise ValidationError({"comment": [_("Say why you reject the requisition.")]})
-    status = RequisitionStatus.APPROVED if approve else RequisitionStatus.REJECTED
+
+
+def _close(requisition: Requisition, status: str, approver_id: int | None, comment: str) -> None:
+    """Pending → decided in one conditional update, so a requisition is decided only once."""
     done = db.session.execute(
         sa.update(Requisition)
         .where(Requisition.id == requisition.id, Requisition.status == RequisitionStatus.PENDING)
         .values(
-            status=status, approver_id=actor.id, comment=comment[:2000], decided_at=clock.now()
+            status=status, approver_id=approver_id, comment=comment[:2000], decided_at=clock.now()
         )  # fmt: skip
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(requisition)
     if done.rowcount != 1:
         raise Conflict(_("This requisition has already been decided."))
+
+
+def decide(actor: Any, requisition: Requisition, approve: bool, comment: str) -> Requisition:
+    """Record the approver's decision once (a conditional update); the caller acts on it."""
+    check_decider(actor, requisition)
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": [_("Say why you reject the requisition.")]})
+    status = RequisitionStatus.APPROVED if approve else RequisitionStatus.REJECTED
+    _close(requisition, status, actor.id, comment)
     to_people(
         [requisition.requester],
         N_("%(approver)s approved your requisition %(title)s. %(comment)s")
@@ -159,4 +170,20 @@ def decide(actor: Any, requisition: Requisition, approve: bool, comment: str) ->
         {"title": requisition.title, "approver": actor.full_name, "comment": comment},
         APPROVALS_PAGE,
     )
+    return requisition
+
+
+def close_expired(actor: Any, requisition: Requisition, expired_on: dt.date) -> Requisition:
+    """The terms ran out before an approver said yes: the requisition closes without anyone's
+    rejection, and the requester hears why and what to do next."""
+    check_decider(actor, requisition)
+    comment = _("The supplier's terms expired on %(date)s.", date=expired_on.isoformat())
+    _close(requisition, RequisitionStatus.REJECTED, None, comment)
+    to_people(
+        [requisition.requester],
+        N_("%(title)s could not be approved: the supplier's terms expired on %(date)s. Agree new "
+           "terms with the supplier and accept them again."),
+        {"title": requisition.title, "date": expired_on.isoformat()},
+        APPROVALS_PAGE,
+    )  # fmt: skip
     return requisition

@@ -12,12 +12,28 @@ from marketplace.procurement import approvals, awards, quotes
 from marketplace.procurement.models import Bid, Quote, QuoteStatus, Requisition, Tender
 
 
+class TermsExpired(Conflict):
+    """An approval refused because the quote's terms expired meanwhile. It is raised after the
+    requisition was closed, the quote reopened and the requester told: an edge that commits on
+    it keeps that (and shows the message); one that rolls back leaves everything pending."""
+
+
 def approve(actor: Any, requisition: Requisition, comment: str = "") -> Requisition:
     """Approve: the purchase goes ahead in the requester's name (the order is placed now)."""
+    if requisition.kind == "quote":
+        quote = db.session.get(Quote, requisition.object_id)
+        if quote.latest.is_expired:
+            approvals.close_expired(actor, requisition, quote.latest.valid_until)
+            quotes.reopen(quote)
+            raise TermsExpired(
+                _("The terms of %(number)s expired on %(date)s, so it cannot be approved. "
+                  "%(requester)s is told to agree new terms with the supplier.",
+                  number=quote.number, date=quote.latest.valid_until.isoformat(),
+                  requester=requisition.requester.full_name)
+            )  # fmt: skip
     approvals.decide(actor, requisition, True, comment)
     requester = requisition.requester
     if requisition.kind == "quote":
-        quote = db.session.get(Quote, requisition.object_id)
         quotes.move(quote, QuoteStatus.AWAITING_APPROVAL, QuoteStatus.ACCEPTED)
         quotes.finish(quote, requester)
         requisition.order_id = quote.order_id

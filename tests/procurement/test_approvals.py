@@ -205,3 +205,47 @@ def test_a_second_award_while_one_waits_is_refused_and_the_tender_page_opens(
     assert db.session.execute(sa.select(sa.func.count(Requisition.id))).scalar_one() == 1
     page = app.test_client(user=limited_buyer).get(f"/procurement/tenders/{tender.id}")
     assert page.status_code == 200 and b"waiting for internal approval" in page.data
+
+
+def _expired_requisition(limited_buyer, buyer_co, seller_one):
+    request = listing_factories.buy_request(buyer_co, currency="EUR", quantity=20)
+    quote = procurement_factories.quote(seller_one, request, unit_price=100000)  # valid 10 days
+    quotes.accept(limited_buyer, quote)
+    clock.advance(dt.timedelta(days=11))
+    return quote, approvals.pending_for("quote", quote.id)
+
+
+def test_a_quote_that_expired_while_waiting_cannot_be_approved_and_the_requester_hears_it(
+    app, limited_buyer, buyer_co, approver, seller_one
+):
+    quote, requisition = _expired_requisition(limited_buyer, buyer_co, seller_one)
+    page = app.test_client(user=approver).post(
+        f"/procurement/approvals/{requisition.id}/approve", data={"comment": "ok"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "expired on 2026-12-03, so it cannot be approved" in page.text
+    assert "Approved." not in page.text
+    db.session.expire_all()
+    assert db.session.execute(sa.select(sa.func.count(Order.id))).scalar_one() == 0
+    assert db.session.get(Requisition, requisition.id).status == "rejected"
+    assert quote.status == QuoteStatus.OPEN  # the buyer may agree new terms with the supplier
+    told = [notifications.describe(n) for n in notifications.list_for(limited_buyer)]
+    assert any("could not be approved: the supplier's terms expired on 2026-12-03" in t
+               for t in told)  # fmt: skip
+    with force_locale("pl"):
+        told = [notifications.describe(n) for n in notifications.list_for(limited_buyer)]
+    assert any("warunki dostawcy wygasły 2026-12-03" in t for t in told)
+    with pytest.raises(Conflict):  # the old terms cannot simply be accepted again either
+        quotes.accept(limited_buyer, quote)
+
+
+def test_the_api_refuses_to_approve_expired_terms(
+    client, limited_buyer, buyer_co, approver, seller_one
+):
+    _quote, requisition = _expired_requisition(limited_buyer, buyer_co, seller_one)
+    refused = client.post(f"/api/v1/approvals/{requisition.id}/approve", json={},
+                          headers=factories.bearer(approver))  # fmt: skip
+    assert refused.status_code == 409 and refused.mimetype == "application/problem+json"
+    assert "expired on 2026-12-03" in refused.json["detail"]
+    assert refused.json["requisition"]["status"] == "rejected"
+    assert db.session.execute(sa.select(sa.func.count(Order.id))).scalar_one() == 0
