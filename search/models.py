@@ -29,6 +29,25 @@ class OutboxEntry(db.Model):
     __table_args__ = (sa.CheckConstraint("kind in ('offer','company')", name="kind"),)
 
 
+class ShippedChange(db.Model):
+    """A change the outbox shipped, kept a while: a reindex running meanwhile replays it.
+
+    The rebuild may have read the object before that change committed, while the change itself
+    went to the index being replaced; without this record the new index would miss it.
+    """
+
+    __tablename__ = "search_shipped"
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    object_id: Mapped[int]
+    shipped_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)
+
+    __table_args__ = (sa.CheckConstraint("kind in ('offer','company')", name="kind"),)
+
+
 class CurrencyRate(db.Model):
     """How many minor units of a currency buy 100 euro cents, times RATE_SCALE (no floats)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections import defaultdict
@@ -17,7 +18,7 @@ from marketplace.core import clock
 from marketplace.core.db import savepoint_released
 from search.backends import SearchBackend
 from search.documents import company_document, offer_document
-from search.models import CurrencyRate, OutboxEntry
+from search.models import CurrencyRate, OutboxEntry, ShippedChange
 from search.query import COMPANIES, OFFERS
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,9 @@ WRITTEN = "search_outbox_written"  # session.info: this transaction recorded cha
 UNCOMMITTED = "search_uncommitted_flush"  # session.info: something was flushed and not committed
 DUE = "search_outbox_due"  # session.info: a commit recorded changes; drain after the request
 _outbox = OutboxEntry.__table__
+_shipped = ShippedChange.__table__
+# How long shipped changes are remembered for a reindex to replay: longer than any rebuild runs.
+SHIPPED_KEPT = dt.timedelta(hours=24)
 
 
 def _changed(obj: object) -> tuple[str, int | None] | None:
@@ -115,10 +119,7 @@ def sync(
     """Make the index agree with the database about these objects (missing ones leave it)."""
     if company_ids:
         # A company's name, verification, location or suspension shows in its offers too.
-        owned = session.execute(
-            sa.select(Offer.id).where(Offer.company_id.in_(company_ids))
-        ).scalars()
-        offer_ids = offer_ids | set(owned)
+        offer_ids = offer_ids | offers_of(session, company_ids)
         companies = active_companies(session, sorted(company_ids))
         backend.upsert(COMPANIES, [company_document(c) for c in companies])
         backend.delete(COMPANIES, sorted(company_ids - {c.id for c in companies}))
@@ -129,6 +130,16 @@ def sync(
             offers.extend(public_offers(session, chunk))
         backend.upsert(OFFERS, [offer_document(o, table) for o in offers])
         backend.delete(OFFERS, sorted(offer_ids - {o.id for o in offers}))
+
+
+def offers_of(session: Session, company_ids: set[int]) -> set[int]:
+    """Every offer of these companies, public or not."""
+    found: set[int] = set()
+    for chunk in _chunks(sorted(company_ids), 500):
+        found.update(
+            session.execute(sa.select(Offer.id).where(Offer.company_id.in_(chunk))).scalars()
+        )
+    return found
 
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:
@@ -154,7 +165,42 @@ def drain(session: Session, backend: SearchBackend, batch: int = 500) -> int:
         wanted[kind].add(object_id)
     sync(session, backend, wanted["offer"], wanted["company"])
     session.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_([r[0] for r in rows])))
+    _remember_shipped(session, wanted)
     return len(rows)
+
+
+def _remember_shipped(session: Session, wanted: dict[str, set[int]]) -> None:
+    """Note what went to the index now, and forget what a reindex can no longer need."""
+    now = clock.now()
+    session.execute(
+        _shipped.insert(),
+        [
+            {"kind": kind, "object_id": object_id, "shipped_at": now}
+            for kind, ids in sorted(wanted.items())
+            for object_id in sorted(ids)
+        ],
+    )
+    # Workers drain side by side: each deletes old rows no other one is deleting (no waits).
+    stale = (
+        sa.select(ShippedChange.id)
+        .where(ShippedChange.shipped_at < now - SHIPPED_KEPT)
+        .limit(5000)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(sa.delete(ShippedChange).where(ShippedChange.id.in_(stale.scalar_subquery())))
+
+
+def shipped_since(session: Session, since: dt.datetime) -> dict[str, set[int]]:
+    """The objects the outbox shipped since a moment, by kind ('offer', 'company')."""
+    found: dict[str, set[int]] = {"offer": set(), "company": set()}
+    rows = session.execute(
+        sa.select(ShippedChange.kind, ShippedChange.object_id)
+        .where(ShippedChange.shipped_at >= since)
+        .distinct()
+    )
+    for kind, object_id in rows:
+        found[kind].add(object_id)
+    return found
 
 
 def lag(session: Session) -> tuple[int, float | None]:

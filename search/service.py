@@ -614,9 +614,9 @@ def reindex(kind: str, progress: Callable[[int], None]) -> int:
     """Build a fresh index of one kind and swap it in; changes made meanwhile are replayed after.
 
     A change committed while the new index was being filled may have been shipped to the old one
-    (by this process or a worker) and read before its commit by the rebuild: everything touched
-    since shortly before the start is shipped again once the new index is live. The margin covers
-    transactions that stamped updated_at before the start and committed after it.
+    (by this process or a worker) and read before its commit by the rebuild: everything shipped
+    or touched since shortly before the start is shipped again once the new index is live. The
+    margin covers transactions that stamped updated_at before the start and committed after it.
     """
     started = clock.now() - REPLAY_MARGIN
     # Millions of short-lived ORM objects pass through: keep the cycle collector off the
@@ -627,13 +627,28 @@ def reindex(kind: str, progress: Callable[[int], None]) -> int:
         count = engine.backend().rebuild(kind, documents(kind), progress)
     finally:
         gc.unfreeze()
-    model = Offer if kind == OFFERS else Company
-    changed = set(
-        db.session.execute(sa.select(model.id).where(model.updated_at >= started)).scalars()
-    )
-    if changed:
-        if kind == OFFERS:
-            outbox.sync(db.session, engine.backend(), changed, set())
-        else:
-            outbox.sync(db.session, engine.backend(), set(), changed)
+    replay(kind, started)
     return count
+
+
+def replay(kind: str, since: datetime.datetime) -> None:
+    """Ship again every object of a kind that changed since a moment.
+
+    Changed means shipped by the outbox meanwhile (which covers price tiers, certificates and
+    categories too) or stamped with a later updated_at. An offer also changes with its company:
+    a supplier suspended during the rebuild takes its offers out of the new index."""
+    session = db.session
+    shipped = outbox.shipped_since(session, since)
+    companies = shipped["company"] | set(
+        session.execute(sa.select(Company.id).where(Company.updated_at >= since)).scalars()
+    )
+    if kind == COMPANIES:
+        if companies:
+            outbox.sync(session, engine.backend(), set(), companies)
+        return
+    offers = shipped["offer"] | set(
+        session.execute(sa.select(Offer.id).where(Offer.updated_at >= since)).scalars()
+    )
+    offers |= outbox.offers_of(session, companies)
+    if offers:
+        outbox.sync(session, engine.backend(), offers, set())

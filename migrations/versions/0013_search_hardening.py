@@ -1,10 +1,13 @@
-"""search: (reserved slot in the chain; filled by the change that needs it)
+"""search: changes the outbox shipped are kept a while, so a reindex replays those made during it
 
 Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-02 14:00:00.000000
 
 """
+
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013"
@@ -14,8 +17,20 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "search_shipped",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("object_id", sa.Integer(), nullable=False),
+        sa.Column("shipped_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint("kind in ('offer','company')", name=op.f("ck_search_shipped_kind")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_search_shipped")),
+    )
+    with op.batch_alter_table("search_shipped", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_search_shipped_shipped_at"), ["shipped_at"])
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("search_shipped", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_search_shipped_shipped_at"))
+    op.drop_table("search_shipped")
