@@ -10,7 +10,7 @@ from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.forms import committed, saved
 from messaging import calendars, forms, ics, meetings, services
-from messaging.models import MessagingSettings
+from messaging.models import MeetingStatus, MessagingSettings
 from messaging.views import _thread_page
 
 bp = Blueprint("meetings", __name__)
@@ -103,8 +103,15 @@ def meeting_ics(meeting_id: int):
     meeting = meetings.get_meeting(current_user, meeting_id)
     if meeting.accepted_slot is None:
         raise NotFound()
+    status = ics.CANCELLED if meeting.status == MeetingStatus.CANCELLED else ics.CONFIRMED
     return Response(
-        ics.invitation(meeting, method="PUBLISH"),
+        ics.invitation(
+            meeting,
+            meeting.accepted_slot,
+            method="PUBLISH",
+            sequence=meeting.sequence,
+            status=status,
+        ),
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"'},
     )

@@ -15,7 +15,7 @@ from marketplace.core import clock, jobs
 from marketplace.core.access import Permission, require
 from marketplace.core.errors import Conflict, NotFound, ValidationError
 from marketplace.core.extensions import db
-from messaging import notifications, services
+from messaging import ics, notifications, services
 from messaging.models import (
     Meeting,
     MeetingSlot,
@@ -159,6 +159,28 @@ def _system(meeting: Meeting, event: str) -> None:
     )
 
 
+def _calendar_entry(
+    meeting: Meeting, method: str, status: str, slot: MeetingSlot | None = None
+) -> dict[str, Any]:
+    """What the e-mail's .ics carries, fixed now: a later change must not rewrite an earlier
+    update still waiting to be sent (calendar applications order them by SEQUENCE)."""
+    slot = slot or meeting.accepted_slot
+    return {"method": method, "status": status, "sequence": meeting.sequence, "slot_id": slot.id}
+
+
+def _tell_everyone(meeting: Meeting, kind: str, actor: Any, entry: dict[str, Any]) -> None:
+    """Every participant's calendar holds the meeting, so everyone gets the update, the actor
+    included (their own notification starts read: they did it)."""
+    notifications.notify_companies(
+        meeting.thread.company_ids,
+        kind,
+        thread=meeting.thread,
+        meeting=meeting,
+        data={**_data(meeting, actor), "ics": entry},
+        seen_by_user_id=actor.id,
+    )
+
+
 def propose(actor: Any, thread: Thread, data: dict[str, Any]) -> Meeting:
     require(actor, Permission.MESSAGE)
     if actor.company_id not in thread.company_ids:
@@ -215,16 +237,16 @@ def accept(actor: Any, meeting: Meeting, slot_id: Any) -> Meeting:
     if slot.starts_at <= clock.now():
         raise ValidationError({"slot_id": [_("This time has already passed.")]})
     _transition(
-        meeting, (MeetingStatus.PROPOSED,), status=MeetingStatus.ACCEPTED, accepted_slot_id=slot.id
+        meeting,
+        (MeetingStatus.PROPOSED,),
+        status=MeetingStatus.ACCEPTED,
+        accepted_slot_id=slot.id,
+        invited_at=sa.func.coalesce(Meeting.invited_at, clock.now()),
     )
     _schedule_reminders(meeting)
     _system(meeting, "accepted")
-    notifications.notify_companies(
-        meeting.thread.company_ids,
-        "meeting_accepted",
-        thread=meeting.thread,
-        meeting=meeting,
-        data=_data(meeting, actor),
+    _tell_everyone(
+        meeting, "meeting_accepted", actor, _calendar_entry(meeting, "REQUEST", ics.CONFIRMED)
     )
     return meeting
 
@@ -233,6 +255,10 @@ def decline(actor: Any, meeting: Meeting) -> Meeting:
     _answering(actor, meeting)
     _transition(meeting, (MeetingStatus.PROPOSED,), status=MeetingStatus.DECLINED)
     _system(meeting, "declined")
+    if meeting.invited_at is not None:  # moved after it was confirmed: calendars hold it
+        cancel = _calendar_entry(meeting, "CANCEL", ics.CANCELLED, meeting.open_slots[0])
+        _tell_everyone(meeting, "meeting_declined", actor, cancel)
+        return meeting
     notifications.notify_companies(
         [meeting.proposed_by_company_id],
         "meeting_declined",
@@ -275,10 +301,15 @@ def reschedule(actor: Any, meeting: Meeting, data: dict[str, Any]) -> Meeting:
         meeting.slots.append(MeetingSlot(starts_at=starts, ends_at=ends))
     db.session.flush()
     _system(meeting, "rescheduled")
+    if meeting.invited_at is not None:
+        # Calendars hold the agreed time: they get the first new time, tentative until answered.
+        update = _calendar_entry(meeting, "REQUEST", ics.TENTATIVE, meeting.open_slots[0])
+        _tell_everyone(meeting, "meeting_rescheduled", actor, update)
+        return meeting
     others = [cid for cid in meeting.thread.company_ids if cid != actor.company_id]
     notifications.notify_companies(
         others,
-        "meeting_proposed",
+        "meeting_rescheduled",
         thread=meeting.thread,
         meeting=meeting,
         data=_data(meeting, actor),
@@ -288,30 +319,27 @@ def reschedule(actor: Any, meeting: Meeting, data: dict[str, Any]) -> Meeting:
 
 def cancel(actor: Any, meeting: Meeting) -> Meeting:
     require(actor, Permission.MESSAGE)
-    was_accepted = meeting.status == MeetingStatus.ACCEPTED
+    # The entry the calendars hold: the agreed time, or the tentative new one after a move.
+    held = meeting.accepted_slot or (meeting.open_slots or [None])[0]
     _transition(
         meeting,
         (MeetingStatus.PROPOSED, MeetingStatus.ACCEPTED),
         status=MeetingStatus.CANCELLED,
     )
     _system(meeting, "cancelled")
-    if was_accepted:
-        notifications.notify_companies(
-            meeting.thread.company_ids,
-            "meeting_cancelled",
-            thread=meeting.thread,
-            meeting=meeting,
-            data=_data(meeting, actor),
-        )
-    else:
-        others = [cid for cid in meeting.thread.company_ids if cid != actor.company_id]
-        notifications.notify_companies(
-            others,
-            "meeting_cancelled",
-            thread=meeting.thread,
-            meeting=meeting,
-            data=_data(meeting, actor),
-        )
+    if meeting.invited_at is not None and held is not None:
+        cancel = _calendar_entry(meeting, "CANCEL", ics.CANCELLED, held)
+        _tell_everyone(meeting, "meeting_cancelled", actor, cancel)
+        return meeting
+    # Only proposed so far: nothing is in anyone's calendar, so no .ics.
+    others = [cid for cid in meeting.thread.company_ids if cid != actor.company_id]
+    notifications.notify_companies(
+        others,
+        "meeting_cancelled",
+        thread=meeting.thread,
+        meeting=meeting,
+        data=_data(meeting, actor),
+    )
     return meeting
 
 

@@ -224,6 +224,9 @@ class Meeting(db.Model):
         int | None
     ]  # one of this meeting's slots (no FK: the tables refer to each other)
     sequence: Mapped[int] = mapped_column(default=0)
+    # First accepted: from then on the meeting is in the participants' calendars, and every
+    # move, decline or cancellation is sent to them as an .ics update.
+    invited_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 

@@ -33,6 +33,7 @@ TEXTS = {
     "meeting_proposed": _l("%(company)s proposes a meeting: %(title)s"),
     "meeting_accepted": _l("Meeting confirmed: %(title)s, %(when)s"),
     "meeting_declined": _l("%(company)s declined the meeting: %(title)s"),
+    "meeting_rescheduled": _l("%(company)s proposes new times for the meeting: %(title)s"),
     "meeting_cancelled": _l("Meeting cancelled: %(title)s"),
     "meeting_reminder": _l("Reminder: %(title)s starts %(when)s"),
 }
@@ -42,8 +43,6 @@ EMAIL_MODES = {
     EmailMode.DIGEST: _l("Once a day (digest)"),
     EmailMode.NEVER: _l("Never"),
 }
-# Invitations whose e-mail carries an .ics file, and the iCalendar method it uses.
-ICS_METHODS = {"meeting_accepted": "REQUEST", "meeting_cancelled": "CANCEL"}
 
 
 # --- settings --------------------------------------------------------------
@@ -94,7 +93,10 @@ def notify_users(
     meeting: Meeting | None = None,
     data: dict[str, Any] | None = None,
     email: bool = True,
+    seen_by_user_id: int | None = None,
 ) -> list[Notification]:
+    """One notification per person; seen_by_user_id is the person who caused it, whose own
+    copy (kept for the e-mail, e.g. its calendar file) starts read."""
     created = []
     for user in users:
         notification = Notification(
@@ -104,6 +106,7 @@ def notify_users(
             meeting_id=meeting.id if meeting else None,
             data=dict(data or {}),
             email_skipped=not email or _email_mode(user.id) == EmailMode.NEVER,
+            read_at=clock.now() if user.id == seen_by_user_id else None,
         )
         db.session.add(notification)
         created.append(notification)
@@ -122,9 +125,15 @@ def notify_companies(
     meeting: Meeting | None = None,
     exclude_user_id: int | None = None,
     data: dict[str, Any] | None = None,
+    seen_by_user_id: int | None = None,
 ) -> list[Notification]:
     return notify_users(
-        recipients(company_ids, exclude_user_id), kind, thread=thread, meeting=meeting, data=data
+        recipients(company_ids, exclude_user_id),
+        kind,
+        thread=thread,
+        meeting=meeting,
+        data=data,
+        seen_by_user_id=seen_by_user_id,
     )
 
 
@@ -142,7 +151,9 @@ def _next_digest_time(user: User) -> dt.datetime:
 
 def _schedule_email(notification: Notification, user: User) -> None:
     mode = _email_mode(user.id)
-    if mode == EmailMode.DIGEST and notification.kind != "meeting_reminder":
+    # Reminders and calendar updates are about a time: a day later they would come too late.
+    timely = notification.kind == "meeting_reminder" or "ics" in (notification.data or {})
+    if mode == EmailMode.DIGEST and not timely:
         run_at = _next_digest_time(user)
         jobs.enqueue(
             DIGEST_JOB,
@@ -273,6 +284,32 @@ def _render(template: str, **context: Any) -> str:
     return current_app.jinja_env.get_template(template).render(**context)
 
 
+def _attach_calendar(message: Any, notification: Notification) -> None:
+    """The .ics the notification was created with, addressed to everyone the meeting concerns."""
+    entry = (notification.data or {}).get("ics")
+    meeting = db.session.get(Meeting, notification.meeting_id) if notification.meeting_id else None
+    if not entry or meeting is None:
+        return
+    slot = next((s for s in meeting.slots if s.id == entry["slot_id"]), None)
+    if slot is None:
+        return
+    people = recipients(meeting.thread.company_ids)
+    message.add_attachment(
+        ics.invitation(
+            meeting,
+            slot,
+            method=entry["method"],
+            sequence=entry["sequence"],
+            status=entry["status"],
+            attendees=[(person.email, person.full_name) for person in people],
+        ),
+        maintype="text",
+        subtype="calendar",
+        filename="invite.ics",
+        params={"method": entry["method"]},
+    )
+
+
 @jobs.handler(EMAIL_JOB)
 def send_notification_email(payload: dict) -> None:
     notification = db.session.get(Notification, payload["notification_id"])
@@ -296,18 +333,7 @@ def send_notification_email(payload: dict) -> None:
             settings_url=url_for("messaging.settings", _external=True),
         )
         message = mail.build_message(user.email, subject, text)
-        method = ICS_METHODS.get(notification.kind)
-        meeting = (
-            db.session.get(Meeting, notification.meeting_id) if notification.meeting_id else None
-        )
-        if method and meeting is not None:
-            message.add_attachment(
-                ics.invitation(meeting, method=method),
-                maintype="text",
-                subtype="calendar",
-                filename="invite.ics",
-                params={"method": method},
-            )
+        _attach_calendar(message, notification)
     ids = [notification.id]
     mail.send_from_job(message)
     _mark_emailed(ids)
