@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from listings import buy_requests
-from listings.models import BuyRequest
+from listings.models import BuyRequest, RequestStatus
 from listings.reference import INCOTERMS
 from marketplace.core import clock, uploads
 from marketplace.core.access import Permission, require
@@ -299,12 +299,7 @@ def accept(actor: Any, quote: Quote) -> Quote:
         approvals.open_requisition(
             buyer_person, "quote", quote.id, f"{quote.number} · {request.title}", latest.total
         )
-        _say(
-            quote,
-            request,
-            N_("Quote %(number)s accepted; waiting for the buyer's internal approval."),
-        )
-        return quote
+        return quote  # the supplier hears of the acceptance once it is approved (finish)
     move(quote, QuoteStatus.OPEN, QuoteStatus.ACCEPTED)
     finish(quote, buyer_person or actor)
     return quote
@@ -330,6 +325,9 @@ def finish(quote: Quote, buyer_person: Any) -> None:
     db.session.flush()
     _say(quote, request, N_("Quote %(number)s accepted. Order %(order)s has been placed."),
          order=order.number)  # fmt: skip
+    # the request is answered: it takes no new quotes (one closed or cancelled stays as it is)
+    if request.status == RequestStatus.OPEN and buyer_person.company_id == request.company_id:
+        buy_requests.close(buyer_person, request)
     # only quotes still open: one a supplier withdraws meanwhile keeps its own status
     declined = (
         db.session.execute(

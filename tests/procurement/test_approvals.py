@@ -16,6 +16,7 @@ from marketplace.orders.models import Order
 from marketplace.procurement import approvals, awards, decisions, quotes, tenders
 from marketplace.procurement.models import QuoteStatus, Requisition, TenderStatus
 from messaging import notifications
+from messaging.models import Message
 from tests import factories
 from tests.listings import factories as listing_factories
 from tests.procurement import factories as procurement_factories
@@ -249,3 +250,29 @@ def test_the_api_refuses_to_approve_expired_terms(
     assert "expired on 2026-12-03" in refused.json["detail"]
     assert refused.json["requisition"]["status"] == "rejected"
     assert db.session.execute(sa.select(sa.func.count(Order.id))).scalar_one() == 0
+
+
+def test_the_supplier_hears_of_an_acceptance_only_once_it_is_approved(
+    limited_buyer, buyer_co, approver, seller_one
+):
+    request = listing_factories.buy_request(buyer_co, currency="EUR", quantity=20)
+    quote = procurement_factories.quote(seller_one, request, unit_price=100000)
+    heard_before = len(notifications.list_for(seller_one))
+    quotes.accept(limited_buyer, quote)
+    assert not any("accepted" in text for text in _thread_texts(quote))
+    assert len(notifications.list_for(seller_one)) == heard_before
+    decisions.approve(approver, approvals.pending_for("quote", quote.id))
+    order = db.session.get(Order, quote.order_id)
+    assert f"Quote {quote.number} accepted. Order {order.number} has been placed." in (
+        _thread_texts(quote)
+    )
+    assert len(notifications.list_for(seller_one)) > heard_before
+
+
+def _thread_texts(quote) -> list[str]:
+    return [
+        m.body_text % (m.system_data or {})
+        for m in db.session.execute(
+            sa.select(Message).where(Message.thread_id == quote.thread_id).order_by(Message.id)
+        ).scalars()
+    ]

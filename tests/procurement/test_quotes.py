@@ -266,3 +266,21 @@ def test_revisions_carry_attachments_only_the_two_parties_can_download(
     assert app.test_client(user=owner_b).get(url).status_code == 404
     page = app.test_client(user=buyer).get(f"/procurement/quotes/{quote.id}")
     assert b"spec.pdf" in page.data
+
+
+def test_an_accepted_quote_closes_the_request_to_new_quotes(
+    client, buyer, buyer_co, seller_one, seller_two
+):
+    request = listing_factories.buy_request(buyer_co, currency="EUR", quantity=5)
+    quote = procurement_factories.quote(seller_one, request, unit_price=10000)
+    quotes.accept(buyer, quote)
+    db.session.refresh(request)
+    assert request.status == "closed"
+    late = client.post(
+        f"/api/v1/requests/{request.id}/quotes",
+        json={"unit_price": 9000, "lead_time_days": 3,
+              "valid_until": (clock.today() + dt.timedelta(days=5)).isoformat()},
+        headers=factories.bearer(seller_two),
+    )  # fmt: skip
+    assert late.status_code == 409 and "no longer takes quotes" in late.json["detail"]
+    assert db.session.execute(sa.select(sa.func.count(Quote.id))).scalar_one() == 1
