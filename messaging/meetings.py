@@ -153,9 +153,9 @@ def _data(meeting: Meeting, actor: Any = None) -> dict[str, Any]:
     return data
 
 
-def _system(meeting: Meeting, event: str) -> None:
+def _system(meeting: Meeting, event: str, actor: Any) -> None:
     services.post_system_message(
-        meeting.thread, SYSTEM_TEXTS[event], {"title": meeting.title}, notify=False
+        meeting.thread, SYSTEM_TEXTS[event], {"title": meeting.title}, notify=False, read_by=actor
     )
 
 
@@ -200,7 +200,7 @@ def propose(actor: Any, thread: Thread, data: dict[str, Any]) -> Meeting:
     meeting.slots = [MeetingSlot(starts_at=s, ends_at=e) for s, e in clean["slots"]]
     db.session.add(meeting)
     db.session.flush()
-    _system(meeting, "proposed")
+    _system(meeting, "proposed", actor)
     others = [cid for cid in thread.company_ids if cid != actor.company_id]
     notifications.notify_companies(
         others, "meeting_proposed", thread=thread, meeting=meeting, data=_data(meeting, actor)
@@ -244,7 +244,7 @@ def accept(actor: Any, meeting: Meeting, slot_id: Any) -> Meeting:
         invited_at=sa.func.coalesce(Meeting.invited_at, clock.now()),
     )
     _schedule_reminders(meeting)
-    _system(meeting, "accepted")
+    _system(meeting, "accepted", actor)
     _tell_everyone(
         meeting, "meeting_accepted", actor, _calendar_entry(meeting, "REQUEST", ics.CONFIRMED)
     )
@@ -254,7 +254,7 @@ def accept(actor: Any, meeting: Meeting, slot_id: Any) -> Meeting:
 def decline(actor: Any, meeting: Meeting) -> Meeting:
     _answering(actor, meeting)
     _transition(meeting, (MeetingStatus.PROPOSED,), status=MeetingStatus.DECLINED)
-    _system(meeting, "declined")
+    _system(meeting, "declined", actor)
     if meeting.invited_at is not None:  # moved after it was confirmed: calendars hold it
         cancel = _calendar_entry(meeting, "CANCEL", ics.CANCELLED, meeting.open_slots[0])
         _tell_everyone(meeting, "meeting_declined", actor, cancel)
@@ -300,7 +300,7 @@ def reschedule(actor: Any, meeting: Meeting, data: dict[str, Any]) -> Meeting:
     for starts, ends in clean["slots"]:
         meeting.slots.append(MeetingSlot(starts_at=starts, ends_at=ends))
     db.session.flush()
-    _system(meeting, "rescheduled")
+    _system(meeting, "rescheduled", actor)
     if meeting.invited_at is not None:
         # Calendars hold the agreed time: they get the first new time, tentative until answered.
         update = _calendar_entry(meeting, "REQUEST", ics.TENTATIVE, meeting.open_slots[0])
@@ -326,7 +326,7 @@ def cancel(actor: Any, meeting: Meeting) -> Meeting:
         (MeetingStatus.PROPOSED, MeetingStatus.ACCEPTED),
         status=MeetingStatus.CANCELLED,
     )
-    _system(meeting, "cancelled")
+    _system(meeting, "cancelled", actor)
     if meeting.invited_at is not None and held is not None:
         cancel = _calendar_entry(meeting, "CANCEL", ics.CANCELLED, held)
         _tell_everyone(meeting, "meeting_cancelled", actor, cancel)

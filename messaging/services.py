@@ -158,6 +158,18 @@ def mark_read_ids(user_id: int, thread_id: int, message_id: int) -> None:
     live.publish_on_commit(f"user:{user_id}", "unread", {"thread_id": thread_id})
 
 
+def _read_over_own(user_id: int, thread_id: int, previous_id: int, message_id: int) -> None:
+    """Move the person's mark over the note of their own action, but only when they had read
+    everything before it: a partner's message they have not seen stays unread."""
+    read_up_to = db.session.execute(
+        sa.select(ReadState.last_read_message_id).where(
+            ReadState.thread_id == thread_id, ReadState.user_id == user_id
+        )
+    ).scalar()
+    if (read_up_to or 0) >= previous_id:
+        mark_read_ids(user_id, thread_id, message_id)
+
+
 def _open_thread(
     company_ids: list[int],
     subject: str,
@@ -306,11 +318,21 @@ def notify_people(
 
 
 def post_system_message(
-    thread: Thread, text: str, data: dict[str, Any] | None = None, *, notify: bool = True
+    thread: Thread,
+    text: str,
+    data: dict[str, Any] | None = None,
+    *,
+    notify: bool = True,
+    read_by: Any = None,
 ) -> Message:
-    """A note from the marketplace in the thread ("Quote sent"); see the module docstring."""
+    """A note from the marketplace in the thread ("Quote sent"); see the module docstring.
+
+    read_by is the person whose action the note records: it does not show as unread to them."""
+    previous_id = thread.last_message_id
     message = Message(kind=MessageKind.SYSTEM, body_text=str(text), system_data=data or {})
     _add_message(thread, message)
+    if read_by is not None:
+        _read_over_own(read_by.id, thread.id, previous_id, message.id)
     if notify:
         notifications.notify_companies(
             thread.company_ids, "system_message", thread=thread, data={"message_id": message.id}
