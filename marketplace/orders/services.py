@@ -17,7 +17,6 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +28,7 @@ from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.orders import documents, notify, pricing, ratings
 from marketplace.orders.models import Dispute, Order, OrderEvent, OrderLine, OrderStatus
+from marketplace.orders.timing import auto_delivery_days, dispute_window_days, latest_release
 from marketplace.payments import ledger
 from marketplace.payments import services as payments
 from marketplace.payments.events import escrow_funded, late_payment_refunded
@@ -39,14 +39,6 @@ S = OrderStatus
 MAX_LINES = 50
 DELIVERY_FIELDS = ("name", "street", "city", "postal_code", "country")
 DUE_DELIVERIES_JOB = "orders.due_deliveries"
-
-
-def auto_delivery_days() -> int:
-    return int(current_app.config.get("ORDER_AUTO_DELIVERY_DAYS", 14))
-
-
-def dispute_window_days() -> int:
-    return int(current_app.config.get("ORDER_DISPUTE_WINDOW_DAYS", 7))
 
 
 # ---------------------------------------------------------------- reading
@@ -317,7 +309,7 @@ def choose_payment(actor: Any, order: Order, provider: str) -> EscrowAccount:
         buyer_company_id=order.buyer_company_id,
         seller_company_id=order.seller_company_id,
         provider=provider,
-        expected_delivery=order.requested_date,
+        latest_release=latest_release(order),
         seller_stripe_account=payments.stripe_account_of(order.seller_company_id),
     )
     done = db.session.execute(

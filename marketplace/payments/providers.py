@@ -20,15 +20,31 @@ from marketplace.payments.models import (
     StripeMode,
 )
 
-# Stripe holds an uncaptured card authorisation for 7 days; we keep a day of margin.
-STRIPE_AUTHORISATION_DAYS = 6
+# How long Stripe holds an uncaptured authorisation of an online card payment the buyer made
+# (customer-initiated, card not present): 7 days for Visa, Mastercard, American Express and
+# Discover; then it lapses and the PaymentIntent is cancelled. "Authorization validity windows"
+# in https://docs.stripe.com/payments/place-a-hold-on-a-payment-method
+STRIPE_AUTHORISATION_WINDOW = dt.timedelta(days=7)
+# A held authorisation is captured this long before it would lapse: the buyer authorised a little
+# before our webhook recorded it, and the capture job needs time to run (and retry).
+CAPTURE_MARGIN = dt.timedelta(days=1)
+
+
+def hold_fits(latest_release: dt.date | None) -> bool:
+    """Whether an authorisation made now still holds on the last day the escrow may be released.
+
+    Unknown (no agreed date or lead time) never fits: the money is then captured at once."""
+    if latest_release is None:
+        return False
+    return latest_release <= clock.today() + (STRIPE_AUTHORISATION_WINDOW - CAPTURE_MARGIN)
 
 
 class PaymentProvider(Protocol):
     name: str
 
-    def start(self, escrow: EscrowAccount, expected_delivery: dt.date | None) -> None:
-        """Prepare the buyer's payment (instructions, a PaymentIntent...)."""
+    def start(self, escrow: EscrowAccount, latest_release: dt.date | None) -> None:
+        """Prepare the buyer's payment (instructions, a PaymentIntent...); `latest_release` is
+        the last day the escrow may be released if the trade keeps its agreed dates."""
 
     def settle(
         self, escrow: EscrowAccount, release_gross: Money, refund: Money, payouts: list
@@ -48,7 +64,7 @@ class BankTransfer:
 
     name = Provider.BANK_TRANSFER
 
-    def start(self, escrow: EscrowAccount, expected_delivery: dt.date | None) -> None:
+    def start(self, escrow: EscrowAccount, latest_release: dt.date | None) -> None:
         return None
 
     def settle(
@@ -87,17 +103,19 @@ def _stripe_options(key: str | None) -> dict:
 class StripeProvider:
     """Card payments through a PaymentIntent.
 
-    Mode: when the delivery is expected within Stripe's authorisation window we only authorise
-    and capture on release (a refund is then simply never captured); otherwise we capture now
-    and pay the seller's connected account with a Transfer on release. Every call that moves
+    Mode: when the latest possible release (the agreed delivery date, then automatic delivery
+    and the dispute window) falls inside Stripe's authorisation window we only authorise and
+    capture on release (a refund is then simply never captured); otherwise we capture now and
+    pay the seller's connected account with a Transfer on release. A hold the release does not
+    come in time for is captured before it lapses and switches to the second mode
+    (`authorisations`). Every call that moves
     money carries an idempotency key derived from the escrow, so a retry cannot move it twice.
     """
 
     name = Provider.STRIPE
 
-    def start(self, escrow: EscrowAccount, expected_delivery: dt.date | None) -> None:
-        window_end = clock.today() + dt.timedelta(days=STRIPE_AUTHORISATION_DAYS)
-        fits = expected_delivery is not None and expected_delivery <= window_end
+    def start(self, escrow: EscrowAccount, latest_release: dt.date | None) -> None:
+        fits = hold_fits(latest_release)
         escrow.stripe_mode = (
             StripeMode.CAPTURE_ON_RELEASE if fits else StripeMode.TRANSFER_ON_RELEASE
         )
@@ -152,6 +170,17 @@ class StripeProvider:
                 _executed(payouts, PayoutKind.SELLER, transfer["id"])
         except stripe.StripeError as exc:
             raise Conflict(_("Stripe refused the money movement: %(e)s", e=exc)) from exc
+
+    def capture_held(self, escrow: EscrowAccount) -> None:
+        """Capture a held authorisation in full now; the release then pays by Transfer."""
+        try:
+            stripe.PaymentIntent.capture(
+                escrow.stripe_payment_intent,
+                **_stripe_options(f"escrow-{escrow.id}-capture-before-expiry"),
+            )
+        except stripe.StripeError as exc:
+            raise Conflict(_("Stripe refused the money movement: %(e)s", e=exc)) from exc
+        escrow.stripe_mode = StripeMode.TRANSFER_ON_RELEASE
 
     def cancel(self, escrow: EscrowAccount) -> None:
         """Cancel the PaymentIntent, so the buyer can no longer pay (or an authorisation is let go).

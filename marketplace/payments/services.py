@@ -20,7 +20,7 @@ from marketplace.core.access import Permission, require
 from marketplace.core.errors import Conflict, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
-from marketplace.payments import ledger
+from marketplace.payments import authorisations, ledger
 from marketplace.payments.events import escrow_funded, late_payment_refunded
 from marketplace.payments.models import (
     BankReceipt,
@@ -31,6 +31,7 @@ from marketplace.payments.models import (
     PayoutKind,
     Provider,
     SellerPaymentAccount,
+    StripeMode,
 )
 from marketplace.payments.providers import get_provider
 
@@ -65,10 +66,13 @@ def open_escrow(
     buyer_company_id: int,
     seller_company_id: int,
     provider: str,
-    expected_delivery: dt.date | None = None,
+    latest_release: dt.date | None = None,
     seller_stripe_account: str | None = None,
 ) -> EscrowAccount:
-    """An escrow waiting for the buyer's money, with a unique payment reference."""
+    """An escrow waiting for the buyer's money, with a unique payment reference.
+
+    `latest_release`: the last day the trade may release the money if it keeps its agreed dates
+    (a card payment is only held, not captured, when that fits the card authorisation)."""
     if provider not in set(Provider):
         raise ValidationError({"provider": [_("Unknown payment provider.")]})
     if due.amount <= 0:
@@ -87,7 +91,7 @@ def open_escrow(
     )
     db.session.add(escrow)
     db.session.flush()
-    get_provider(provider).start(escrow, expected_delivery)
+    get_provider(provider).start(escrow, latest_release)
     db.session.flush()
     return escrow
 
@@ -179,6 +183,8 @@ def mark_stripe_funded(escrow: EscrowAccount, amount: Money, event_id: str) -> b
     escrow.status = EscrowStatus.FUNDED
     escrow.funded_at = clock.now()
     db.session.flush()
+    if escrow.stripe_mode == StripeMode.CAPTURE_ON_RELEASE:
+        authorisations.schedule_capture(escrow)
     escrow_funded.send(escrow)
     return True
 

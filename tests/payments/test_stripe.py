@@ -74,7 +74,7 @@ def test_capture_now_then_refund_through_stripe(stripe_app, client, operator):
 
 def test_authorise_now_capture_on_release_when_delivery_is_near(stripe_app, client, operator):
     escrow = make_escrow(
-        9_000, provider="stripe", expected_delivery=clock.today() + dt.timedelta(days=3)
+        9_000, provider="stripe", latest_release=clock.today() + dt.timedelta(days=3)
     )
     assert escrow.stripe_mode == StripeMode.CAPTURE_ON_RELEASE
     intent = pay_by_card(escrow.stripe_payment_intent)

@@ -1,0 +1,65 @@
+"""Card authorisations held until release: captured by a job before Stripe lets them lapse.
+
+An escrow paid in capture-on-release mode holds the buyer's authorisation only for Stripe's
+window. The release can still come later than foreseen (the seller ships late, a dispute runs),
+so when the escrow is funded a job is scheduled for the end of the window minus a margin; if the
+escrow is still holding the money then, the job captures it and the escrow moves to the
+capture-now path (refunds through Stripe refunds, the seller paid by Transfer on release).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from marketplace.core import clock, jobs
+from marketplace.core.extensions import db
+from marketplace.payments.models import EscrowAccount, EscrowStatus, Provider, StripeMode
+from marketplace.payments.providers import (
+    CAPTURE_MARGIN,
+    STRIPE_AUTHORISATION_WINDOW,
+    StripeProvider,
+)
+
+CAPTURE_JOB = "payments.capture_expiring_authorisations"
+HOLD_FOR = STRIPE_AUTHORISATION_WINDOW - CAPTURE_MARGIN
+
+
+def schedule_capture(escrow: EscrowAccount) -> None:
+    """At funding: look at this escrow again shortly before its authorisation would lapse."""
+    jobs.enqueue(
+        CAPTURE_JOB,
+        {"escrow_id": escrow.id},
+        run_at=escrow.funded_at + HOLD_FOR,
+        key=f"payments.capture-before-expiry:{escrow.id}",
+    )
+
+
+def capture_if_expiring(escrow_id: int) -> bool:
+    """Capture the escrow's held authorisation if it is about to lapse; True when captured.
+
+    The escrow is re-read under a row lock, so a release (or refund) that won the race is seen
+    and the escrow left alone."""
+    escrow = db.session.execute(
+        sa.select(EscrowAccount)
+        .where(EscrowAccount.id == escrow_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if (
+        escrow is None
+        or escrow.provider != Provider.STRIPE
+        or escrow.status != EscrowStatus.FUNDED
+        or escrow.stripe_mode != StripeMode.CAPTURE_ON_RELEASE
+        or escrow.funded_at is None
+        or clock.as_utc(escrow.funded_at) + HOLD_FOR > clock.now()
+    ):
+        return False
+    StripeProvider().capture_held(escrow)
+    db.session.flush()
+    return True
+
+
+@jobs.handler(CAPTURE_JOB)
+def _capture_job(payload: dict) -> None:
+    """Scheduled per escrow at funding (the runner commits; a Stripe refusal is retried)."""
+    capture_if_expiring(int(payload["escrow_id"]))
