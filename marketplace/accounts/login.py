@@ -8,15 +8,22 @@ from flask_login import LoginManager
 
 from marketplace.accounts import services
 from marketplace.accounts.models import User
+from marketplace.core import security
 from marketplace.core.extensions import db
 
 
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The person of a session, unless their password changed since it began (see User.get_id)."""
+    user_id, _sep, fingerprint = session_id.partition(":")
     try:
         user = db.session.get(User, int(user_id))
     except ValueError:
         return None
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    if not security.constant_time_equal(fingerprint, user.session_fingerprint):
+        return None
+    return user
 
 
 def load_user_from_request(request: Request) -> User | None:

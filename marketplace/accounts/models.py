@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.companies.models import Company
-from marketplace.core import clock
+from marketplace.core import clock, security
 from marketplace.core.access import Permission, Role, role_allows
 from marketplace.core.extensions import db
 
@@ -55,6 +55,15 @@ class User(UserMixin, db.Model):
     @property
     def company_suspended(self) -> bool:
         return not self.is_operator and self.company is not None and not self.company.is_active
+
+    @property
+    def session_fingerprint(self) -> str:
+        return security.fingerprint("session", self.password_hash)
+
+    def get_id(self) -> str:
+        """What flask-login keeps in the session and remember cookie: with a digest of the
+        password hash, a changed or reset password ends every session opened before."""
+        return f"{self.id}:{self.session_fingerprint}"
 
     @property
     def email_confirmed(self) -> bool:

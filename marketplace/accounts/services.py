@@ -203,6 +203,17 @@ def user_for_token(clear: str) -> User | None:
     return token.user
 
 
+def revoke_all_tokens(user: User) -> int:
+    """Revoke every active token of the person; how many were revoked."""
+    result = db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
+
+
 def list_tokens(user: User) -> list[ApiToken]:
     return list(
         db.session.execute(
@@ -279,6 +290,9 @@ def reset_password(token: str, new_password: str) -> User:
     user.password_hash = security.hash_password(new_password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = clock.now()  # the link proved the address
+    # Whoever needed a reset may have lost the account: programs signed in with it are cut off
+    # too (sessions end through User.get_id).
+    revoke_all_tokens(user)
     db.session.flush()
     return user
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from marketplace.accounts import forms, services
 from marketplace.companies.reference import country_names
@@ -140,7 +141,14 @@ def reset_password(token: str):
         with saved(form, fields_only=True) as outcome:
             services.reset_password(token, form.password.data)
         if outcome.ok:
-            flash(_("Your password is changed. Please sign in."), "success")
+            logout_user()
+            flash(
+                _(
+                    "Your password is changed. Every session and API token of your account has "
+                    "ended; please sign in and create new tokens where you need them."
+                ),
+                "success",
+            )
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form), 422 if form.errors else 200
 
@@ -159,7 +167,11 @@ def account():
                     password_form.new_password.data,
                 )
             if outcome.ok:
-                flash(_("Your password is changed."), "success")
+                # The new password ends every session opened before; this one continues.
+                cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+                remember = cookie in request.cookies
+                login_user(current_user._get_current_object(), remember=remember)
+                flash(_("Your password is changed. You are signed out everywhere else."), "success")
                 return redirect(url_for("accounts.account"))
     elif form.validate_on_submit():
         with saved(form, fields_only=True) as outcome:

@@ -59,6 +59,12 @@ def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
+def fingerprint(purpose: str, value: str) -> str:
+    """A short keyed digest of a secret value, safe to put in a (readable) signed cookie."""
+    key = f"{current_app.config['SECRET_KEY']}:{purpose}".encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:16]
+
+
 class _ClockSigner(TimestampSigner):
     """Token ages are read from marketplace.core.clock, so expiry follows the app's time."""
 
