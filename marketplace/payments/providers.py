@@ -160,11 +160,15 @@ class StripeProvider:
                 _executed(payouts, PayoutKind.REFUND, intent)  # never captured = given back
             seller = next((p for p in payouts if p.kind == PayoutKind.SELLER), None)
             if seller is not None and escrow.seller_stripe_account:
+                # Tied to the buyer's charge, the transfer waits for that charge's funds instead
+                # of failing while the platform's available balance is short ("Transfer
+                # availability", https://docs.stripe.com/connect/separate-charges-and-transfers).
                 transfer = stripe.Transfer.create(
                     amount=seller.amount,
                     currency=escrow.currency.lower(),
                     destination=escrow.seller_stripe_account,
                     transfer_group=escrow.payment_reference,
+                    source_transaction=_charge_of(intent),
                     **_stripe_options(f"escrow-{escrow.id}-transfer"),
                 )
                 _executed(payouts, PayoutKind.SELLER, transfer["id"])
@@ -210,6 +214,17 @@ class StripeProvider:
         except stripe.StripeError as exc:
             raise Conflict(_("Stripe refused the money movement: %(e)s", e=exc)) from exc
         _executed(payouts, PayoutKind.REFUND, result["id"])
+
+
+def _charge_of(intent_id: str) -> str:
+    """The id of the charge that took the buyer's money for this PaymentIntent."""
+    intent = stripe.PaymentIntent.retrieve(intent_id, **_stripe_options(None)).to_dict()
+    charge = intent.get("latest_charge")
+    if isinstance(charge, dict):  # expanded
+        charge = charge.get("id")
+    if not charge:
+        raise Conflict(_("Stripe has no charge for this payment yet."))
+    return charge
 
 
 def _executed(payouts: list[PayoutInstruction], kind: str, external_id: str) -> None:

@@ -74,7 +74,8 @@ def localstripe_url():
 
 class _TransferStandIn(BaseHTTPRequestHandler):
     """Answers POST /v1/accounts and POST /v1/transfers with Stripe's documented Account and
-    Transfer objects (localstripe has no Connect) and forwards everything else to localstripe."""
+    Transfer objects (localstripe has no Connect) and forwards everything else to localstripe.
+    A transfer's source_transaction must name a captured charge of localstripe, as on Stripe."""
 
     upstream = ""
     transfers: list[dict] = []
@@ -109,6 +110,11 @@ class _TransferStandIn(BaseHTTPRequestHandler):
             return
         if self.command == "POST" and self.path.startswith("/v1/transfers"):
             form = dict(urllib.parse.parse_qsl(body.decode() if body else ""))
+            refusal = self._source_refusal(form.get("source_transaction"))
+            if refusal:
+                self._send_json({"error": {"type": "invalid_request_error", "message": refusal}},
+                                status=400)  # fmt: skip
+                return
             transfer = {
                 "id": "tr_" + secrets.token_hex(8),
                 "object": "transfer",
@@ -117,6 +123,7 @@ class _TransferStandIn(BaseHTTPRequestHandler):
                 "currency": form["currency"],
                 "destination": form["destination"],
                 "transfer_group": form.get("transfer_group"),
+                "source_transaction": form.get("source_transaction"),
                 "reversed": False,
                 "livemode": False,
                 "metadata": {},
@@ -141,9 +148,26 @@ class _TransferStandIn(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _send_json(self, body: dict) -> None:
+    def _source_refusal(self, charge_id: str | None) -> str | None:
+        """Stripe refuses a transfer whose source_transaction is not a captured charge."""
+        if charge_id is None:
+            return None
+        request = urllib.request.Request(  # noqa: S310 - the upstream is our own http localstripe
+            f"{self.upstream}/v1/charges/{urllib.parse.quote(charge_id)}",
+            headers={"Authorization": self.headers.get("Authorization", "")},
+        )
+        try:
+            with urllib.request.urlopen(request) as answer:  # noqa: S310
+                charge = json.loads(answer.read())
+        except urllib.error.HTTPError:
+            return f"No such charge: '{charge_id}'"
+        if charge.get("status") != "succeeded" or not charge.get("captured"):
+            return f"The charge {charge_id} has not been captured."
+        return None
+
+    def _send_json(self, body: dict, status: int = 200) -> None:
         payload = json.dumps(body).encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()

@@ -105,6 +105,8 @@ def test_release_pays_the_sellers_connected_account_with_a_transfer(
     assert transfer["amount"] == 20_000 - fee.amount
     assert transfer["destination"] == "acct_1SellerTest"
     assert transfer["idempotency_key"] == f"escrow-{escrow.id}-transfer"
+    charge = stripe.PaymentIntent.retrieve(escrow.stripe_payment_intent).latest_charge
+    assert transfer["source_transaction"] == charge.id  # paid from the buyer's charge
     payout = next(p for p in escrow.payouts if p.kind == "seller_payout")
     assert payout.status == "executed" and payout.external_id == transfer["id"]
     assert services.seller_released_total(escrow.seller_company_id, "EUR").amount == 0
