@@ -17,7 +17,7 @@ from werkzeug.routing import BuildError
 from marketplace.accounts.models import User
 from marketplace.core import clock, jobs, mail
 from marketplace.core.access import Permission, Role, role_allows
-from marketplace.core.errors import ValidationError
+from marketplace.core.errors import NotFound, ValidationError
 from marketplace.core.extensions import db
 from messaging import ics
 from messaging.models import EmailMode, Meeting, MessagingSettings, Notification, Thread
@@ -49,6 +49,7 @@ EMAIL_MODES = {
 
 
 def settings_for(user: Any) -> MessagingSettings:
+    """The person's settings row for a change, created on first use (writers only)."""
     settings = db.session.get(MessagingSettings, user.id)
     if settings is None:
         settings = MessagingSettings(user_id=user.id, email_mode=EmailMode.IMMEDIATELY)
@@ -66,7 +67,8 @@ def set_email_mode(user: Any, mode: str) -> MessagingSettings:
     return settings
 
 
-def _email_mode(user_id: int) -> str:
+def email_mode(user_id: int) -> str:
+    """The person's choice, without writing anything (no row yet means the default)."""
     settings = db.session.get(MessagingSettings, user_id)
     return settings.email_mode if settings else EmailMode.IMMEDIATELY
 
@@ -105,7 +107,7 @@ def notify_users(
             thread_id=thread.id if thread else None,
             meeting_id=meeting.id if meeting else None,
             data=dict(data or {}),
-            email_skipped=not email or _email_mode(user.id) == EmailMode.NEVER,
+            email_skipped=not email or email_mode(user.id) == EmailMode.NEVER,
             read_at=clock.now() if user.id == seen_by_user_id else None,
         )
         db.session.add(notification)
@@ -150,7 +152,7 @@ def _next_digest_time(user: User) -> dt.datetime:
 
 
 def _schedule_email(notification: Notification, user: User) -> None:
-    mode = _email_mode(user.id)
+    mode = email_mode(user.id)
     # Reminders and calendar updates are about a time: a day later they would come too late.
     timely = notification.kind == "meeting_reminder" or "ics" in (notification.data or {})
     if mode == EmailMode.DIGEST and not timely:
@@ -239,6 +241,17 @@ def unread_count(user: Any) -> int:
     ).scalar_one()
 
 
+def open_notification(user: Any, notification_id: int) -> Notification:
+    """The person's own notification, marked read as they follow it; NotFound for anyone else's."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise NotFound()
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+        db.session.flush()
+    return notification
+
+
 def mark_all_read(user: Any) -> None:
     db.session.execute(
         sa.update(Notification)
@@ -318,7 +331,7 @@ def send_notification_email(payload: dict) -> None:
     user = notification.user
     if user.disabled_at is not None:
         return
-    if _email_mode(user.id) == EmailMode.NEVER:
+    if email_mode(user.id) == EmailMode.NEVER:
         _mark_skipped([notification.id])
         return
     with _public_context(), force_locale(user.locale or "en"):
@@ -357,7 +370,7 @@ def send_digest(payload: dict) -> None:
     )
     if not pending:
         return
-    if _email_mode(user.id) == EmailMode.NEVER:
+    if email_mode(user.id) == EmailMode.NEVER:
         _mark_skipped([notification.id for notification in pending])
         return
     with _public_context(), force_locale(user.locale or "en"):

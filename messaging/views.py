@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.companies.models import Company
-from marketplace.core import clock, live, security, uploads
+from marketplace.core import live, security, uploads
 from marketplace.core.access import Permission, permission_required, require
 from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
@@ -25,7 +25,7 @@ from marketplace.core.money import Money, MoneyError
 from marketplace.core.pagination import parse_limit
 from messaging import contexts, forms, meetings, moderation, notifications, services
 from messaging import inbox as threads
-from messaging.models import EmailMode, Message, Notification
+from messaging.models import EmailMode, Message
 
 bp = Blueprint("messaging", __name__)
 
@@ -352,12 +352,8 @@ def notifications_page():
 @bp.get("/notifications/<int:notification_id>/open")
 @login_required
 def notification_open(notification_id: int):
-    item = db.session.get(Notification, notification_id)
-    if item is None or item.user_id != current_user.id:
-        raise NotFound()
-    if item.read_at is None:
-        item.read_at = clock.now()
-        db.session.commit()
+    item = notifications.open_notification(current_user, notification_id)
+    db.session.commit()
     return redirect(notifications.link(item))
 
 
@@ -372,8 +368,7 @@ def notifications_read_all():
 @bp.route("/notifications/settings", methods=["GET", "POST"])
 @login_required
 def settings():
-    current = notifications.settings_for(current_user)
-    form = forms.SettingsForm(email_mode=current.email_mode)
+    form = forms.SettingsForm(email_mode=notifications.email_mode(current_user.id))
     form.email_mode.choices = [
         (mode.value, str(label)) for mode, label in notifications.EMAIL_MODES.items()
     ]
@@ -384,7 +379,6 @@ def settings():
             return render_template("messaging/settings.html", form=form, modes=EmailMode), 422
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("messaging.settings"))
-    db.session.commit()
     return render_template("messaging/settings.html", form=form, modes=EmailMode)
 
 

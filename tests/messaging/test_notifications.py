@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import email
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.core import clock, jobs
+from marketplace.core.errors import NotFound
 from marketplace.core.extensions import db
 from messaging import meetings, notifications, services
-from messaging.models import Notification
+from messaging.models import MessagingSettings, Notification
 from tests import factories
 from tests.messaging import factories as mf
 
@@ -142,3 +144,30 @@ def test_the_digest_leaves_out_what_arrived_while_mail_was_off(
     clock.advance(dt.timedelta(days=1))
     jobs.run_pending()
     assert len(smtp.messages) == 1
+
+
+def test_looking_at_the_settings_page_writes_nothing(app, owner_b):
+    def rows() -> int:
+        return db.session.execute(
+            sa.select(sa.func.count()).select_from(MessagingSettings)
+        ).scalar_one()
+
+    client = app.test_client(user=owner_b)
+    page = client.get("/notifications/settings")
+    assert page.status_code == 200 and 'checked id="email_mode-0"' in page.text  # immediately
+    assert rows() == 0
+    assert client.post("/notifications/settings", data={"email_mode": "weekly"}).status_code == 422
+    assert rows() == 0
+    client.post("/notifications/settings", data={"email_mode": "never"})
+    assert 'checked id="email_mode-2"' in client.get("/notifications/settings").text  # never
+    assert rows() == 1
+
+
+def test_following_a_notification_marks_only_ones_own_read(owner_a, company_b, owner_b):
+    mf.thread(owner_a, company_b, subject="Bolts M8")
+    item = db.session.execute(sa.select(Notification)).scalar_one()
+    with pytest.raises(NotFound):
+        notifications.open_notification(owner_a, item.id)
+    assert item.read_at is None
+    assert notifications.open_notification(owner_b, item.id).read_at is not None
+    assert notifications.unread_count(owner_b) == 0
