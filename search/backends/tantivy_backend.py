@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import fcntl
 import functools
 import json
 import logging
 import math
 import os
+import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import tantivy
@@ -57,6 +60,7 @@ WRITER_HEAP = 64_000_000
 CELL_DEGREES = 0.1  # geo grid: about 11 km north-south
 MAX_CELLS = 20_000  # beyond this (a radius of ~700 km) radius questions scan candidates instead
 POINTER_CHECK_SECONDS = 1.0  # how soon another process's reindex is noticed
+BUILDING = ".building"  # inside a folder a rebuild is filling: the builder's process id
 _FACET_POOL = concurrent.futures.ThreadPoolExecutor(
     max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="search-facets"
 )
@@ -113,6 +117,23 @@ def cells_around(
             elif nearest <= radius_km * 1.001:
                 edge.append(f"{row}:{col}")
     return tuple(inside), tuple(edge)
+
+
+def _being_built(folder: Path) -> bool:
+    """A rebuild of a living process is filling this folder (a crashed one's is left over)."""
+    try:
+        pid = int((folder / BUILDING).read_text().strip() or 0)
+    except (FileNotFoundError, ValueError):
+        return False
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, run by another user
+        return True
+    return True
 
 
 def to_document(doc: dict) -> tantivy.Document:
@@ -209,6 +230,38 @@ class TantivyBackend:
             self._slots[kind] = slot
             return slot
 
+    @contextlib.contextmanager
+    def _folders_locked(self) -> Iterator[None]:
+        """One process at a time swaps a pointer or removes folders (an flock on the root)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".folders.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _remove_old_folders(self, kind: str) -> list[str]:
+        """Folders of a kind no pointer names and no living rebuild is filling; returns them.
+
+        Readers elsewhere that still have an old folder open keep reading it (the files stay
+        until they close them) and move to the current one at their next pointer check."""
+        pattern = re.compile(rf"{re.escape(kind)}-v\d+")
+        removed = []
+        with self._folders_locked():
+            try:
+                current = self._pointer(kind).read_text().strip()
+            except FileNotFoundError:
+                return []
+            for path in self.root.iterdir():
+                if not pattern.fullmatch(path.name) or path.name == current:
+                    continue
+                if _being_built(path):
+                    continue
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path.name)
+        return removed
+
     def _swap_pointer(self, kind: str, folder: Path) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = self.root / f".{kind}.current.{os.getpid()}"
@@ -249,24 +302,40 @@ class TantivyBackend:
     ) -> int:
         """Fill a fresh folder while the old one keeps answering, then point at the new one."""
         folder = self._new_folder(kind)
-        index = self._open(folder)
-        writer = index.writer(512_000_000, max(1, min(4, os.cpu_count() or 1)))
-        count = 0
-        for batch in batches:
-            for doc in batch:
-                writer.add_document(to_document(doc))
-            count += len(batch)
-            progress(len(batch))
-        writer.commit()
-        writer.wait_merging_threads()
-        del writer
-        with self._lock:
-            old = self._slots.get(kind)
+        folder.mkdir(parents=True)
+        (folder / BUILDING).write_text(str(os.getpid()))  # not to be removed as old meanwhile
+        try:
+            index = self._open(folder)
+            count = self._fill(index, batches, progress)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)  # a failed rebuild leaves nothing behind
+            raise
+        with self._lock, self._folders_locked():
+            (folder / BUILDING).unlink()
             self._swap_pointer(kind, folder)
             index.reload()
             self._slots[kind] = _Slot(index, folder.name)
-        if old is not None and old.folder != folder.name:
-            shutil.rmtree(self.root / old.folder, ignore_errors=True)
+        self._remove_old_folders(kind)
+        return count
+
+    @staticmethod
+    def _fill(
+        index: tantivy.Index, batches: Iterable[list[dict]], progress: Callable[[int], None]
+    ) -> int:
+        writer = index.writer(512_000_000, max(1, min(4, os.cpu_count() or 1)))
+        count = 0
+        try:
+            for batch in batches:
+                for doc in batch:
+                    writer.add_document(to_document(doc))
+                count += len(batch)
+                progress(len(batch))
+        except BaseException:
+            writer.rollback()
+            del writer  # its threads stop and it lets go of the folder before it is removed
+            raise
+        writer.commit()
+        writer.wait_merging_threads()
         return count
 
     def stats(self) -> dict[str, dict]:

@@ -6,8 +6,17 @@ and notices the other's reindex through the pointer file, as separate processes 
 
 from __future__ import annotations
 
-from search.backends.tantivy_backend import TantivyBackend
+import os
+import subprocess
+import sys
+
+import pytest
+
+from marketplace.core.extensions import db
+from search import engine
+from search.backends.tantivy_backend import BUILDING, TantivyBackend
 from search.query import OFFERS, SearchQuery
+from tests.search import factories as f
 
 
 def _doc(object_id: int, title: str) -> dict:
@@ -31,3 +40,60 @@ def test_a_change_shipped_right_after_another_process_reindexes_is_kept(tmp_path
 
     assert _ids(reindexer, "steel") == [1, 2, 3]
     assert _ids(web, "steel") == [1, 2, 3]
+
+
+def _folders(root) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.startswith("offers-v"))
+
+
+def test_repeated_reindexes_leave_only_the_current_folder(app, tmp_path):
+    root = tmp_path / "index"
+    previous = app.extensions.get(engine.EXTENSION)
+    TantivyBackend(root).ensure()  # the web process created the first, empty index
+    try:
+        f.offer(f.supplier("Folder Metals"), "Steel rods")
+        runner = app.test_cli_runner()
+        for _run in range(3):  # each `flask search reindex` is a process of its own
+            engine.use_backend(app, TantivyBackend(root))
+            result = runner.invoke(args=["search", "reindex", "--type", "offers"])
+            assert result.exit_code == 0, result.output
+        current = (root / "offers.current").read_text().strip()
+        assert _folders(root) == [current]
+        assert _ids(TantivyBackend(root), "steel rods") != []
+    finally:
+        engine.use_backend(app, previous) if previous else app.extensions.pop(engine.EXTENSION)
+        db.session.rollback()
+
+
+def test_a_folder_another_rebuild_is_filling_is_kept_and_a_crashed_ones_removed(tmp_path):
+    web = TantivyBackend(tmp_path)
+    web.upsert(OFFERS, [_doc(1, "steel")])
+    filling = tmp_path / "offers-v1"  # another process's rebuild, under way
+    filling.mkdir()
+    (filling / BUILDING).write_text(str(os.getppid()))
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # reaped: its id names no process now
+    crashed = tmp_path / "offers-v2"  # a rebuild whose process died
+    crashed.mkdir()
+    (crashed / BUILDING).write_text(str(ended.pid))
+
+    web.rebuild(OFFERS, [[_doc(1, "steel"), _doc(2, "steel")]], lambda n: None)
+
+    current = (tmp_path / "offers.current").read_text().strip()
+    assert _folders(tmp_path) == sorted([current, "offers-v1"])
+    assert _ids(web, "steel") == [1, 2]
+
+
+def test_a_failed_rebuild_leaves_no_folder_and_the_old_index_answering(tmp_path):
+    web = TantivyBackend(tmp_path)
+    web.upsert(OFFERS, [_doc(1, "steel")])
+    before = _folders(tmp_path)
+
+    def broken():
+        yield [_doc(2, "steel")]
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        web.rebuild(OFFERS, broken(), lambda n: None)
+    assert _folders(tmp_path) == before
+    assert _ids(web, "steel") == [1]
