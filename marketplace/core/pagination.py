@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from marketplace.core.errors import ValidationError
 from marketplace.core.extensions import db
@@ -34,19 +34,41 @@ def _decode_value(value: Any) -> Any:
     return value
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+def _signer(columns: Sequence[sa.ColumnElement]) -> URLSafeSerializer:
+    # Signed per ordering: a cursor is only ever read back by the listing that wrote it, so its
+    # values are ours and of the columns' types (a forged one would be compared with a column
+    # of another type, which PostgreSQL answers with an error, not an empty page).
+    salt = "marketplace.cursor:" + ",".join(str(column) for column in columns)
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
+def _fits(value: Any, column: sa.ColumnElement) -> bool:
+    column_type = column.type
+    if isinstance(column_type, sa.types.TypeDecorator):
+        column_type = column_type.impl_instance
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        if not isinstance(values, list) or len(values) != size:
+        expected = column_type.python_type
+    except NotImplementedError:
+        return True
+    return value is None or (isinstance(value, expected) and not isinstance(value, bool))
+
+
+def encode_cursor(values: Sequence[Any], columns: Sequence[sa.ColumnElement]) -> str:
+    return _signer(columns).dumps([_encode_value(v) for v in values])
+
+
+def decode_cursor(cursor: str, columns: Sequence[sa.ColumnElement]) -> list[Any]:
+    """The values of a cursor written by encode_cursor for these columns; otherwise a
+    ValidationError naming the cursor."""
+    try:
+        raw = _signer(columns).loads(cursor)
+        if not isinstance(raw, list) or len(raw) != len(columns):
             raise ValueError
-        return [_decode_value(v) for v in values]
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        values = [_decode_value(v) for v in raw]
+        if not all(_fits(v, c) for v, c in zip(values, columns, strict=True)):
+            raise ValueError
+        return values
+    except (BadSignature, ValueError, TypeError, KeyError) as exc:
         raise ValidationError(
             {"cursor": [_("The cursor is not valid; start again from page one.")]}
         ) from exc
@@ -75,7 +97,7 @@ def paginate(
 ) -> Page:
     """Run stmt ordered by (order, tiebreak) and return one page plus the cursor of the next."""
     if cursor:
-        value, last_id = decode_cursor(cursor, 2)
+        value, last_id = decode_cursor(cursor, (order, tiebreak))
         if descending:
             stmt = stmt.where(sa.or_(order < value, sa.and_(order == value, tiebreak < last_id)))
         else:
@@ -89,5 +111,7 @@ def paginate(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = encode_cursor([getattr(last, order.key), getattr(last, tiebreak.key)])
+        next_cursor = encode_cursor(
+            [getattr(last, order.key), getattr(last, tiebreak.key)], (order, tiebreak)
+        )
     return Page(items=rows, next_cursor=next_cursor)
