@@ -47,6 +47,7 @@ from marketplace.site import views as site_views
 from messaging import api as messaging_api
 from messaging import contexts as messaging_contexts
 from messaging import meeting_views as messaging_meeting_views
+from messaging import notification_views as messaging_notification_views
 from messaging import views as messaging_views
 from search import api as search_api
 from search import cli as search_cli
@@ -133,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_trade.bp)
     app.register_blueprint(messaging_views.bp)
     app.register_blueprint(messaging_meeting_views.bp)
+    app.register_blueprint(messaging_notification_views.bp)
     app.register_blueprint(messaging_api.bp)
     app.register_blueprint(search_views.bp)
     app.register_blueprint(search_api.bp)

@@ -214,12 +214,12 @@ def link(notification: Notification) -> str:
         try:
             return url_for(data["endpoint"], **dict(data.get("values") or {}))
         except BuildError:  # the page moved since: the list is the next best place
-            return url_for("messaging.notifications")
+            return url_for("notifications.index")
     if notification.meeting_id and notification.thread_id:
         return url_for("messaging.thread", thread_id=notification.thread_id, _anchor="meetings")
     if notification.thread_id:
         return url_for("messaging.thread", thread_id=notification.thread_id)
-    return url_for("messaging.notifications")
+    return url_for("notifications.index")
 
 
 def list_for(user: Any, limit: int = 50) -> list[Notification]:
@@ -341,9 +341,9 @@ def send_notification_email(payload: dict) -> None:
             user=user,
             sentence=subject,
             url=url_for(
-                "messaging.notification_open", notification_id=notification.id, _external=True
+                "notifications.open_one", notification_id=notification.id, _external=True
             ),
-            settings_url=url_for("messaging.settings", _external=True),
+            settings_url=url_for("notifications.settings", _external=True),
         )
         message = mail.build_message(user.email, subject, text)
         _attach_calendar(message, notification)
@@ -380,8 +380,8 @@ def send_digest(payload: dict) -> None:
             "messaging/mail/digest.txt",
             user=user,
             lines=lines,
-            url=url_for("messaging.notifications", _external=True),
-            settings_url=url_for("messaging.settings", _external=True),
+            url=url_for("notifications.index", _external=True),
+            settings_url=url_for("notifications.settings", _external=True),
         )
         message = mail.build_message(user.email, subject, text)
     ids = [notification.id for notification in pending]

@@ -25,7 +25,7 @@ from marketplace.core.money import Money, MoneyError
 from marketplace.core.pagination import parse_limit
 from messaging import contexts, forms, meetings, moderation, notifications, services
 from messaging import inbox as threads
-from messaging.models import EmailMode, Message
+from messaging.models import Message
 
 bp = Blueprint("messaging", __name__)
 
@@ -332,54 +332,6 @@ def unblock(company_id: int):
     db.session.commit()
     flash(_("The company is unblocked."), "success")
     return redirect(security.local_target(request.form.get("next"), url_for("messaging.inbox")))
-
-
-# --- notifications ---------------------------------------------------------
-
-
-@bp.get("/notifications", endpoint="notifications")
-@login_required
-def notifications_page():
-    items = notifications.list_for(current_user)
-    return render_template(
-        "messaging/notifications.html",
-        items=items,
-        describe=notifications.describe,
-        link=notifications.link,
-    )
-
-
-@bp.get("/notifications/<int:notification_id>/open")
-@login_required
-def notification_open(notification_id: int):
-    item = notifications.open_notification(current_user, notification_id)
-    db.session.commit()
-    return redirect(notifications.link(item))
-
-
-@bp.post("/notifications/read-all")
-@login_required
-def notifications_read_all():
-    notifications.mark_all_read(current_user)
-    db.session.commit()
-    return redirect(url_for("messaging.notifications"))
-
-
-@bp.route("/notifications/settings", methods=["GET", "POST"])
-@login_required
-def settings():
-    form = forms.SettingsForm(email_mode=notifications.email_mode(current_user.id))
-    form.email_mode.choices = [
-        (mode.value, str(label)) for mode, label in notifications.EMAIL_MODES.items()
-    ]
-    if request.method == "POST":
-        with saved(form, fields_only=True) as outcome:
-            notifications.set_email_mode(current_user, request.form.get("email_mode", ""))
-        if not outcome.ok:
-            return render_template("messaging/settings.html", form=form, modes=EmailMode), 422
-        flash(_("Your notification settings are saved."), "success")
-        return redirect(url_for("messaging.settings"))
-    return render_template("messaging/settings.html", form=form, modes=EmailMode)
 
 
 # --- operator --------------------------------------------------------------
