@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from listings.models import Offer, OfferImage, PriceTier
+from listings.models import Category, Offer, OfferImage, PriceTier
 from listings.services import public_offer_conditions
 from marketplace.companies.models import Certificate, Company, CompanyIndustry
 from marketplace.core import clock
@@ -45,6 +45,35 @@ def _changed(obj: object) -> tuple[str, int | None] | None:
     return None
 
 
+# What an offer's document repeats of its category and the category's ancestors.
+_INDEXED_CATEGORY_FIELDS = ("slug", "name_en", "name_pl", "parent_id")
+
+
+def _renamed_or_moved(category: Category) -> bool:
+    state = sa.inspect(category)
+    return any(state.attrs[name].history.has_changes() for name in _INDEXED_CATEGORY_FIELDS)
+
+
+def _offers_under(session: Session, category_ids: set[int]) -> set[int]:
+    """Offers in these categories or any category below them (their documents name the path)."""
+    connection = session.connection()
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for category_id, parent_id in connection.execute(sa.select(Category.id, Category.parent_id)):
+        children[parent_id].append(category_id)
+    subtree, waiting = set(), list(category_ids)
+    while waiting:
+        node = waiting.pop()
+        if node not in subtree:
+            subtree.add(node)
+            waiting.extend(children[node])
+    found: set[int] = set()
+    for chunk in _chunks(sorted(subtree), 500):
+        found.update(
+            connection.execute(sa.select(Offer.id).where(Offer.category_id.in_(chunk))).scalars()
+        )
+    return found
+
+
 def _after_flush(session: Session, _context: object) -> None:
     session.info[UNCOMMITTED] = True
     changes = set()
@@ -52,6 +81,12 @@ def _after_flush(session: Session, _context: object) -> None:
         found = _changed(obj)
         if found is not None and found[1] is not None:
             changes.add(found)
+    # Categories are not indexed themselves, but every offer below one shows its names.
+    categories = {
+        obj.id for obj in session.dirty if isinstance(obj, Category) and _renamed_or_moved(obj)
+    }
+    if categories:
+        changes.update(("offer", offer_id) for offer_id in _offers_under(session, categories))
     if not changes:
         return
     now = clock.now()

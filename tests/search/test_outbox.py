@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.core.extensions import db
@@ -131,3 +132,40 @@ def test_the_sync_mode_comes_from_the_environment(monkeypatch, tmp_path):
     assert engine.inline_sync(built())  # the embedded default ships changes after each request
     assert not engine.inline_sync(built(SEARCH_SYNC="worker"))  # `flask search worker` does
     assert not engine.inline_sync(built(SEARCH_BACKEND="elasticsearch"))
+
+
+@pytest.fixture
+def tube_offer(backend, index):
+    offer = f.offer(f.supplier("Category Mill"), "Welded tube 40x40")
+    index()
+    yield offer
+    service.forget_cached()  # category names read during the test were changed ones
+
+
+def _found(**args) -> list[int]:
+    return [h.id for h in service.run(service.build_query("offers", args)).hits]
+
+
+def test_a_renamed_category_reaches_the_offers_in_it_and_below(tube_offer, index):
+    assert _found(q="conduits") == []
+    industry = f.category("metals")  # the offer's category is a child of this industry
+    industry.name_en = "Metals and conduits"
+    db.session.flush()
+    index()
+    assert _found(q="conduits") == [tube_offer.id]
+
+
+def test_a_category_moved_to_another_industry_moves_its_offers(tube_offer, index):
+    f.category("steel-pipes-tubes").parent_id = f.category("chemicals").id  # as load-categories
+    db.session.flush()
+    db.session.expire_all()  # the change is shipped after its commit, from freshly loaded rows
+    index()
+    assert _found(category="chemicals") == [tube_offer.id]
+    assert _found(industry="chemicals") == [tube_offer.id]
+    assert _found(category="metals") == []
+
+
+def test_a_category_change_the_index_does_not_show_queues_nothing(tube_offer, index):
+    f.category("steel-pipes-tubes").position = 99
+    db.session.flush()
+    assert waiting() == []
