@@ -422,3 +422,48 @@ def test_similar_offers_leave_out_expired_ones(index):
     assert seasonal.id in [h.id for h in service.similar_offers(lasting.id)]
     clock.freeze(clock.now() + dt.timedelta(days=5))
     assert [h.id for h in service.similar_offers(lasting.id)] == []
+
+
+def test_industry_filter(market):
+    o = market["offers"]
+    assert ids(search(industry="chemicals")) == [o["pigment"].id]
+    metals = {x.id for k, x in o.items() if k not in ("draft", "pigment")}
+    assert set(ids(search(industry="metals"))) == metals
+    assert set(ids(search(industry="metals,chemicals"))) == metals | {o["pigment"].id}
+
+
+def test_supplier_facets_count_suppliers(market):
+    result = search(kind=COMPANIES)
+    facets = {name: {b.value: b.count for b in buckets} for name, buckets in result.facets.items()}
+    assert facets["country"] == {"PL": 2, "DE": 1, "CN": 1}
+    assert facets["industry"] == {"metals": 3, "chemicals": 1}
+    assert facets["verified"] == {"true": 1, "false": 3}
+    assert facets["certificate"] == {"iso-9001": 1}
+    assert {b.value: b.label for b in result.facets["industry"]}["chemicals"] == "Chemicals"
+
+
+def test_supplier_filters(market):
+    poznan, lodz, berlin, cn = (market[k].id for k in ("poznan", "lodz", "berlin", "cn"))
+    assert set(ids(search(kind=COMPANIES, country="PL"))) == {poznan, lodz}
+    assert set(ids(search(kind=COMPANIES, country="DE,CN"))) == {berlin, cn}
+    assert ids(search(kind=COMPANIES, industry="chemicals")) == [lodz]
+    assert ids(search(kind=COMPANIES, verified="true")) == [poznan]
+    assert set(ids(search(kind=COMPANIES, verified="false"))) == {lodz, berlin, cn}
+    assert ids(search(kind=COMPANIES, certificate="iso-9001")) == [poznan]
+    assert ids(search(kind=COMPANIES, q="stal", country="PL")) == [poznan]
+
+
+def test_suggestions_name_suppliers(market):
+    found = service.suggest("berl")
+    companies = [s for s in found if s["type"] == "company"]
+    assert [s["label"] for s in companies] == ["Berlin Fittings GmbH"]
+    assert companies[0]["url"].endswith(f"/companies/{market['berlin'].slug}")
+    assert "<mark>" in companies[0]["html"]
+
+
+def test_similar_suppliers_find_the_one_that_makes_the_same(market, index):
+    twin = f.supplier("Beta Stal", description="Blachy i rury ze stali nierdzewnej")
+    index()
+    similar = [h.id for h in service.similar_companies(market["poznan"].id)]
+    assert similar[0] == twin.id
+    assert market["poznan"].id not in similar
