@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from marketplace.companies import services
 from marketplace.companies.reference import (
     CERTIFICATE_KINDS,
     COMPANY_SIZES,
@@ -37,7 +38,9 @@ class ProfileForm(FlaskForm):
     nip = StringField(_l("NIP"), validators=[Length(max=20)])
     krs = StringField(_l("KRS"), validators=[Length(max=20)])
     regon = StringField(_l("REGON"), validators=[Length(max=20)])
-    description = TextAreaField(_l("About the company"), validators=[Length(max=50000)])
+    description = TextAreaField(
+        _l("About the company"), validators=[Length(max=services.DESCRIPTION_MAX)]
+    )
     industries = CheckboxesField(_l("Industries"), choices=[])
     capabilities = TextAreaField(_l("Capabilities (one per line)"), validators=[Length(max=3000)])
     languages = CheckboxesField(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
-from marketplace.companies import verification
+from marketplace.companies import services, verification
 from marketplace.companies.reference import CERTIFICATE_KINDS, INDUSTRIES
 
 
@@ -19,10 +19,18 @@ class CompanyInputSchema(Schema):
     nip = fields.String(allow_none=True, validate=validate.Length(max=20))
     krs = fields.String(allow_none=True, validate=validate.Length(max=20))
     regon = fields.String(allow_none=True, validate=validate.Length(max=20))
-    description = fields.String(allow_none=True, validate=validate.Length(max=50000))
-    capabilities = fields.List(fields.String(validate=validate.Length(max=80)), allow_none=True)
+    description = fields.String(
+        allow_none=True, validate=validate.Length(max=services.DESCRIPTION_MAX)
+    )
+    capabilities = fields.List(
+        fields.String(validate=validate.Length(max=services.CAPABILITY_MAX)),
+        allow_none=True,
+        validate=validate.Length(max=services.MAX_CAPABILITIES),
+    )
     languages = fields.List(fields.String(), allow_none=True)
-    industries = fields.List(fields.String(), allow_none=True)
+    industries = fields.List(
+        fields.String(), allow_none=True, validate=validate.Length(max=services.MAX_INDUSTRIES)
+    )
     size = fields.String(allow_none=True)
     year_founded = fields.Integer(allow_none=True, strict=True)
     website = fields.String(allow_none=True, validate=validate.Length(max=300))

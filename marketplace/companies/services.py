@@ -29,7 +29,7 @@ from marketplace.core.access import Permission, require
 from marketplace.core.errors import PermissionDenied, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.pagination import Page, paginate
-from marketplace.core.sanitize import clean_html
+from marketplace.core.sanitize import clean_html, too_long
 from marketplace.core.text import slugify
 
 PROFILE_FIELDS = (
@@ -38,19 +38,26 @@ PROFILE_FIELDS = (
     "postal_code", "street", "latitude", "longitude", "industries",
 )  # fmt: skip
 _WEBSITE = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
+# Limits the API schema and the form repeat; too much is refused, never cut.
+DESCRIPTION_MAX = 20000
+MAX_CAPABILITIES, CAPABILITY_MAX = 30, 80
+MAX_INDUSTRIES = 10
+TEXT_LIMITS = {
+    "legal_name": 300, "email": 254, "phone": 40, "city": 120, "postal_code": 20, "street": 200,
+}  # fmt: skip
 
 
-def _clean_list(values: Any, *, limit: int, length: int) -> list[str]:
+def _clean_list(values: Any) -> list[str]:
     if values is None:
         return []
     if isinstance(values, str):
         values = re.split(r"[,\n]", values)
     seen: list[str] = []
     for value in values:
-        item = str(value).strip()[:length]
+        item = str(value).strip()
         if item and item not in seen:
             seen.append(item)
-    return seen[:limit]
+    return seen
 
 
 def validate_profile(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -92,23 +99,41 @@ def validate_profile(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
             else:
                 normalized = identifiers.normalize(out[field])
                 out[field] = normalized.removeprefix("PL") if field == "nip" else normalized
+    for field, limit in TEXT_LIMITS.items():
+        if isinstance(out.get(field), str) and (message := too_long(out[field], limit)):
+            fail(field, message)
     if out.get("description") is not None:
-        out["description"] = clean_html(out["description"])[:20000]
+        if message := too_long(str(out["description"]), DESCRIPTION_MAX):
+            fail("description", message)
+        out["description"] = clean_html(str(out["description"]))
     elif "description" in out:
         out["description"] = ""
     if "capabilities" in out:
-        out["capabilities"] = _clean_list(out["capabilities"], limit=30, length=80)
+        capabilities = _clean_list(out["capabilities"])
+        if len(capabilities) > MAX_CAPABILITIES:
+            fail(
+                "capabilities",
+                _("List at most %(count)d capabilities.", count=MAX_CAPABILITIES),
+            )
+        if any(len(item) > CAPABILITY_MAX for item in capabilities):
+            fail(
+                "capabilities",
+                _("Each capability has at most %(count)d characters.", count=CAPABILITY_MAX),
+            )
+        out["capabilities"] = capabilities
     if "languages" in out:
-        languages = _clean_list(out["languages"], limit=20, length=5)
+        languages = _clean_list(out["languages"])
         unknown = [code for code in languages if code not in LANGUAGE_CODES]
         if unknown:
             fail("languages", _("Unknown language code: %(codes)s.", codes=", ".join(unknown)))
         out["languages"] = languages
     if "industries" in out:
-        industries = _clean_list(out["industries"], limit=10, length=40)
+        industries = _clean_list(out["industries"])
         unknown = [slug for slug in industries if slug not in INDUSTRIES]
         if unknown:
             fail("industries", _("Unknown industry: %(codes)s.", codes=", ".join(unknown)))
+        elif len(industries) > MAX_INDUSTRIES:
+            fail("industries", _("Choose at most %(count)d industries.", count=MAX_INDUSTRIES))
         out["industries"] = industries
     if out.get("size") is not None and out["size"] not in COMPANY_SIZES:
         fail("size", _("Choose one of the listed company sizes."))
@@ -252,8 +277,10 @@ def add_certificate(
         value = (data.get(field) or "").strip()
         if not value:
             errors[field] = [_("This field is required.")]
-        elif len(value) > limit:
-            errors[field] = [_("At most %(count)d characters.", count=limit)]
+        elif message := too_long(value, limit):
+            errors[field] = [message]
+    if message := too_long((data.get("name") or "").strip(), 200):
+        errors["name"] = [message]
     valid_until = data.get("valid_until")
     if isinstance(valid_until, str) and valid_until:
         try:
@@ -267,7 +294,7 @@ def add_certificate(
     certificate = Certificate(
         company=company,
         kind=kind,
-        name=(data.get("name") or "").strip()[:200] or CERTIFICATE_KINDS[kind],
+        name=(data.get("name") or "").strip() or CERTIFICATE_KINDS[kind],
         issuer=data["issuer"].strip(),
         number=data["number"].strip(),
         valid_until=valid_until or None,

@@ -17,6 +17,7 @@ from marketplace.core import clock
 from marketplace.core.access import Permission, require
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.core.extensions import db
+from marketplace.core.sanitize import check_length
 
 # What the operator checks: changing any of these means the check no longer holds.
 IDENTITY_FIELDS = ("legal_name", "vat_id", "nip", "krs", "regon")
@@ -39,9 +40,9 @@ def request_verification(actor: Any, company: Company, message: str = "") -> Ver
         missing.append("vat_id")
     if missing:
         raise ValidationError({field: [_("Needed before verification.")] for field in missing})
-    request = VerificationRequest(
-        company=company, requested_by_id=actor.id, message=(message or "").strip()[:2000]
-    )
+    message = (message or "").strip()
+    check_length("message", message, 2000)
+    request = VerificationRequest(company=company, requested_by_id=actor.id, message=message)
     company.verification_status = VerificationStatus.PENDING
     db.session.add(request)
     db.session.flush()
