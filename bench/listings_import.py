@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_migrate import upgrade  # noqa: E402
 
-from listings import csv_io  # noqa: E402
+from listings import csv_io, imports  # noqa: E402
 from marketplace.accounts import services as accounts  # noqa: E402
 from marketplace.app import create_app  # noqa: E402
 from marketplace.companies import services as companies  # noqa: E402
@@ -52,11 +52,11 @@ def main() -> None:
         db.session.commit()
         data = catalogue(ROWS)
         started = time.perf_counter()
-        job = csv_io.start_import(seller, io.BytesIO(data), "bench.csv", max_bytes=64 * 2**20)
+        job = imports.start_import(seller, io.BytesIO(data), "bench.csv", max_bytes=64 * 2**20)
         db.session.commit()
         steps = 0
         while not job.finished:
-            csv_io.run_step(job)
+            imports.run_step(job)
             db.session.commit()  # as the page does: one request per step
             steps += 1
         elapsed = time.perf_counter() - started
@@ -65,8 +65,8 @@ def main() -> None:
             f"{job.created_count} created, {steps} steps, {elapsed:.1f} s"
         )
         started = time.perf_counter()
-        again = csv_io.run_to_end(
-            csv_io.start_import(seller, io.BytesIO(data), "bench.csv", max_bytes=64 * 2**20)
+        again = imports.run_to_end(
+            imports.start_import(seller, io.BytesIO(data), "bench.csv", max_bytes=64 * 2**20)
         )
         db.session.commit()
         print(

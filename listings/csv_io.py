@@ -1,7 +1,7 @@
-"""CSV export and import of a company's offers, idempotent by the seller's own SKU.
+"""The offer CSV format: export a company's offers, read an uploaded file and check its rows.
 
-An import is a job worked through in steps (validate every row, then write), so the page can show
-real progress; with "all or nothing" a single broken row means nothing is written.
+Rows are keyed by the seller's own SKU, so importing a file again updates instead of duplicating;
+listings.imports works an upload through as a job.
 """
 
 from __future__ import annotations
@@ -16,12 +16,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import orm
 
-from listings import categories
-from listings.models import Category, ImportJob, ImportStatus, Offer, OfferStatus
-from listings.services import apply_fields, set_status, transition_problem
+from listings.models import Category, Offer, OfferStatus
 from listings.validation import validate_offer
-from marketplace.core import clock
-from marketplace.core.access import Permission, get_owned, require
 from marketplace.core.errors import ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import CURRENCIES, Money, MoneyError
@@ -38,10 +34,6 @@ IMPORTABLE_STATUSES = (
     OfferStatus.PAUSED,
     OfferStatus.ARCHIVED,
 )
-MAX_ROWS = 20_000
-MAX_ERRORS_KEPT = 1_000
-VALIDATE_CHUNK = 2_500
-WRITE_CHUNK = 1_000
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -115,7 +107,7 @@ def export_rows(company_id: int) -> Iterator[str]:
 # -- import ------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
+def decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -125,7 +117,7 @@ def _decode(data: bytes) -> str:
     return text
 
 
-def _read(text: str) -> tuple[list[str], list[list[str]]]:
+def read(text: str) -> tuple[list[str], list[list[str]]]:
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") and "\t" not in sample else ","
     if "\t" in sample.split("\n", 1)[0]:
@@ -143,11 +135,8 @@ def _read(text: str) -> tuple[list[str], list[list[str]]]:
     return header, [r for r in rows[1:] if any(cell.strip() for cell in r)]
 
 
-def start_import(
-    actor: Any, stream: IO[bytes], filename: str, *, valid_rows_only: bool = False, max_bytes: int
-) -> ImportJob:
-    """Check the file's shape and create the job; rows are checked by run_step."""
-    require(actor, Permission.SELL)
+def read_upload(stream: IO[bytes], *, max_bytes: int, max_rows: int) -> tuple[str, list[str], int]:
+    """The uploaded file's text, header and row count once its shape is right; else a file error."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise ValidationError(
@@ -155,8 +144,8 @@ def start_import(
         )
     if not data.strip():
         raise ValidationError({"file": [_("The file is empty.")]})
-    text = _decode(data)
-    header, rows = _read(text)
+    text = decode(data)
+    header, rows = read(text)
     unknown = [h for h in header if h not in COLUMNS]
     missing = sorted(REQUIRED_COLUMNS - set(header))
     if unknown or missing:
@@ -168,21 +157,9 @@ def start_import(
         raise ValidationError({"file": messages})
     if not rows:
         raise ValidationError({"file": [_("The file has a header but no rows.")]})
-    if len(rows) > MAX_ROWS:
-        raise ValidationError({"file": [_("At most %(n)d rows per file.", n=MAX_ROWS)]})
-    job = ImportJob(
-        company_id=actor.company_id,
-        user_id=getattr(actor, "id", None),
-        filename=(filename or "offers.csv")[:200],
-        source=text,
-        valid_rows_only=valid_rows_only,
-        status=ImportStatus.VALIDATING,
-        total_rows=len(rows),
-        errors=[],
-    )
-    db.session.add(job)
-    db.session.flush()
-    return job
+    if len(rows) > max_rows:
+        raise ValidationError({"file": [_("At most %(n)d rows per file.", n=max_rows)]})
+    return text, header, len(rows)
 
 
 def _parse_tiers(text: str, currency: str | None) -> Any:
@@ -233,25 +210,7 @@ def _row_values(header: list[str], row: list[str]) -> tuple[dict, list[tuple[str
     return data, problems
 
 
-def _status_problem(current: str | None, wanted: str | None) -> str | None:
-    """The offer rules on the row's status; current is None for a SKU not yet in the catalogue."""
-    current = current or OfferStatus.DRAFT
-    if current != OfferStatus.ARCHIVED and wanted in (None, current):
-        return None
-    return transition_problem(current, wanted or current)
-
-
-def _current_statuses(company_id: int, skus: list[str]) -> dict[str, str]:
-    return dict(
-        db.session.execute(
-            sa.select(Offer.sku, Offer.status).where(
-                Offer.company_id == company_id, Offer.sku.in_(skus)
-            )
-        ).all()
-    )
-
-
-def _check_row(
+def check_row(
     header: list[str], row: list[str], category_map: dict[str, Category]
 ) -> tuple[dict | None, list[tuple[str, str]]]:
     data, problems = _row_values(header, row)
@@ -270,105 +229,9 @@ def _check_row(
     return values, []
 
 
-def _rows_of(job: ImportJob) -> tuple[list[str], list[list[str]]]:
-    return _read(job.source)
-
-
-def _record(job: ImportJob, errors: list[dict]) -> None:
-    if errors and len(job.errors) < MAX_ERRORS_KEPT:
-        job.errors = [*job.errors, *errors][:MAX_ERRORS_KEPT]
-
-
-def run_step(job: ImportJob) -> ImportJob:
-    """Do the next slice of work: validate a chunk of rows, or write a chunk once all are valid."""
-    if job.finished:
-        return job
-    header, rows = _rows_of(job)
-    category_map = categories.slug_map()
-    if job.status == ImportStatus.VALIDATING:
-        start = job.validated_rows
-        chunk = rows[start : start + VALIDATE_CHUNK]
-        errors: list[dict] = []
-        seen = _seen_skus(header, rows[:start])
-        statuses = _current_statuses(job.company_id, list(_seen_skus(header, chunk)))
-        for offset, row in enumerate(chunk):
-            line = start + offset + 2  # spreadsheet numbering: the header is row 1
-            values, problems = _check_row(header, row, category_map)
-            if values is not None:
-                problem = _status_problem(statuses.get(values["sku"]), values["_status"])
-                if problem is not None:
-                    problems.append(("status", problem))
-            sku = (
-                row[header.index("sku")].strip()
-                if "sku" in header and header.index("sku") < len(row)
-                else ""
-            )
-            if sku and sku in seen:
-                problems.append(("sku", _("The SKU %(sku)s appears twice in the file.", sku=sku)))
-            seen.add(sku)
-            errors.extend({"row": line, "column": c, "message": m} for c, m in problems)
-        _record(job, errors)
-        job.validated_rows = start + len(chunk)
-        if job.validated_rows >= job.total_rows:
-            if job.errors and not job.valid_rows_only:
-                job.status = ImportStatus.REJECTED
-                job.finished_at = clock.now()
-            else:
-                job.status = ImportStatus.IMPORTING
-        db.session.flush()
-        return job
-    start = job.processed_rows
-    chunk = rows[start : start + WRITE_CHUNK]
-    checked = [(_check_row(header, row, category_map)[0]) for row in chunk]
-    skus = [v["sku"] for v in checked if v is not None]
-    existing = {
-        offer.sku: offer
-        for offer in db.session.execute(
-            sa.select(Offer)
-            .where(Offer.company_id == job.company_id, Offer.sku.in_(skus))
-            .options(orm.lazyload(Offer.company), orm.lazyload(Offer.images))
-        ).scalars()
-    }
-    bad_rows = {e["row"] for e in job.errors}
-    now = clock.now()
-    for offset, values in enumerate(checked):
-        if values is None or start + offset + 2 in bad_rows:
-            continue
-        status = values.pop("_status")
-        offer = existing.get(values["sku"])
-        if _status_problem(offer.status if offer else None, status) is not None:
-            continue
-        if offer is None:
-            offer = Offer(company_id=job.company_id, status=OfferStatus.DRAFT)
-            db.session.add(offer)
-            job.created_count += 1
-        else:
-            job.updated_count += 1
-        apply_fields(offer, values)
-        offer.updated_at = now
-        if status not in (None, offer.status):
-            set_status(offer, status)
-    job.processed_rows = start + len(chunk)
-    if job.processed_rows >= job.total_rows:
-        job.status = ImportStatus.DONE
-        job.finished_at = clock.now()
-    db.session.flush()
-    return job
-
-
-def _seen_skus(header: list[str], rows: list[list[str]]) -> set[str]:
+def sku_cell(header: list[str], row: list[str]) -> str:
+    """The row's SKU as import reads it (also for rows too broken to check further)."""
     if "sku" not in header:
-        return set()
+        return ""
     index = header.index("sku")
-    return {row[index].strip() for row in rows if index < len(row) and row[index].strip()}
-
-
-def run_to_end(job: ImportJob) -> ImportJob:
-    """Every remaining step in one go (the CLI, tests and benchmarks)."""
-    while not job.finished:
-        run_step(job)
-    return job
-
-
-def job_for(actor: Any, job_id: int) -> ImportJob:
-    return get_owned(ImportJob, job_id, actor.company_id)
+    return _uncell(row[index].strip()) if index < len(row) else ""

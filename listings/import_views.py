@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from listings import csv_io, forms
+from listings import csv_io, forms, imports
 from marketplace.core import clock
 from marketplace.core.access import Permission, permission_required
 from marketplace.core.errors import ValidationError
@@ -38,7 +38,7 @@ def upload():
         with saved(form, fields_only=True) as outcome:
             if file is None or not file.filename:
                 raise ValidationError({"file": [_("Choose a CSV file.")]})
-            job = csv_io.start_import(
+            job = imports.start_import(
                 current_user,
                 file.stream,
                 file.filename,
@@ -62,7 +62,7 @@ def _job_json(job) -> dict:
         "processed_rows": job.processed_rows,
         "created": job.created_count,
         "updated": job.updated_count,
-        "errors": len(job.errors),
+        "errors": job.error_count,
     }
 
 
@@ -70,7 +70,7 @@ def _job_json(job) -> dict:
 @login_required
 @permission_required(Permission.SELL)
 def job_page(job_id: int):
-    job = csv_io.job_for(current_user, job_id)
+    job = imports.job_for(current_user, job_id)
     if request.args.get("format") == "json":
         return jsonify(_job_json(job))
     return render_template("listings/import_job.html", job=job, progress=_job_json(job))
@@ -81,12 +81,23 @@ def job_page(job_id: int):
 @permission_required(Permission.SELL)
 def job_step(job_id: int):
     """One slice of the work; the page's script calls this until the job is finished."""
-    job = csv_io.job_for(current_user, job_id)
-    csv_io.run_step(job)
-    db.session.commit()
+    job = imports.job_for(current_user, job_id)
+    broke = False
+    try:
+        imports.run_step(job)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - whatever broke the step, the job must count it
+        db.session.rollback()
+        current_app.logger.exception("offer import %s: a step failed", job_id)
+        broke = True
+        job = imports.step_failed(imports.job_for(current_user, job_id))
+        db.session.commit()
+    retry = broke and not job.finished
     if request.accept_mimetypes.best == "application/json" or request.is_json:
-        return jsonify(_job_json(job))
-    if job.finished:
+        return jsonify(_job_json(job)), 503 if retry else 200
+    if retry:
+        flash(_("This step of the import failed; continue to try it again."), "error")
+    elif job.finished:
         flash(_("The import is finished."), "success")
     return redirect(url_for("listings_csv.job_page", job_id=job.id))
 

@@ -249,6 +249,7 @@ class ImportStatus(enum.StrEnum):
     IMPORTING = "importing"
     DONE = "done"
     REJECTED = "rejected"  # all-or-nothing import with broken rows: nothing written
+    FAILED = "failed"  # its steps kept breaking: nothing written, the page says so
 
 
 class ImportJob(db.Model):
@@ -262,7 +263,7 @@ class ImportJob(db.Model):
     )
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     filename: Mapped[str] = mapped_column(sa.String(200))
-    source: Mapped[str] = deferred(mapped_column(sa.Text))
+    source: Mapped[str | None] = deferred(mapped_column(sa.Text))  # the file, until the job ends
     valid_rows_only: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(sa.String(20), default=ImportStatus.VALIDATING)
     total_rows: Mapped[int] = mapped_column(default=0)
@@ -270,14 +271,18 @@ class ImportJob(db.Model):
     processed_rows: Mapped[int] = mapped_column(default=0)
     created_count: Mapped[int] = mapped_column(default=0)
     updated_count: Mapped[int] = mapped_column(default=0)
-    # [{"row": 3, "column": "moq", "message": "..."}]
+    # [{"row": 3, "column": "moq", "message": "..."}], the first MAX_ERRORS_KEPT of error_count
     errors: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    error_count: Mapped[int] = mapped_column(default=0)
+    # every row with an error, however many errors are kept for display (emptied when done)
+    bad_rows: Mapped[list[int]] = deferred(mapped_column(sa.JSON, default=list, nullable=False))
+    failed_steps: Mapped[int] = mapped_column(default=0)  # in a row; reset by a step that works
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     finished_at: Mapped[dt.datetime | None]
 
     @property
     def finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.REJECTED)
+        return self.status in (ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED)
 
     @property
     def progress_percent(self) -> int:

@@ -70,10 +70,21 @@
     });
   });
 
-  // CSV import: ask the server for the next step until the job is finished, then reload.
+  // CSV import: ask the server for the next step until the job is finished, then reload. A step
+  // that fails is tried again a few times (the server fails the job after repeated failures and
+  // answers "finished"); when the server stops answering at all, say so instead of looping.
   const job = document.getElementById("import-job");
   if (job && job.dataset.finished !== "true") {
     const bar = document.getElementById("import-progress");
+    const maxFailures = 5;
+    let failures = 0;
+    const stalled = function () {
+      const note = document.getElementById("import-stalled");
+      if (note) {
+        note.textContent = job.dataset.stalledMessage;
+        note.hidden = false;
+      }
+    };
     const step = function () {
       post(job.dataset.stepUrl, { method: "POST", headers: { Accept: "application/json" } })
         .then(function (response) {
@@ -81,6 +92,7 @@
           return response.json();
         })
         .then(function (state) {
+          failures = 0;
           bar.value = state.percent;
           job.querySelectorAll("[data-k]").forEach(function (node) {
             node.textContent = state[node.dataset.k];
@@ -88,7 +100,11 @@
           if (state.finished) window.location.reload();
           else step();
         })
-        .catch(function () { window.setTimeout(step, 2000); });
+        .catch(function () {
+          failures += 1;
+          if (failures >= maxFailures) stalled();
+          else window.setTimeout(step, 2000);
+        });
     };
     step();
   }

@@ -9,7 +9,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from listings import csv_io
+from listings import csv_io, imports
 from listings.models import ImportStatus, Offer, OfferStatus
 from marketplace.core.errors import ValidationError
 from marketplace.core.extensions import db
@@ -51,10 +51,10 @@ def _row(n: int, **changes) -> dict:
 
 
 def _import(actor, data: bytes, **options):
-    job = csv_io.start_import(
+    job = imports.start_import(
         actor, io.BytesIO(data), "offers.csv", max_bytes=50 * 2**20, **options
     )
-    return csv_io.run_to_end(job)
+    return imports.run_to_end(job)
 
 
 def _offers(company_id: int) -> list[Offer]:
@@ -148,7 +148,7 @@ def test_valid_rows_only_imports_the_good_ones_and_reports_the_rest(owner_a, com
 )
 def test_files_of_the_wrong_shape_are_refused(owner_a, data, message):
     with pytest.raises(ValidationError) as error:
-        csv_io.start_import(owner_a, io.BytesIO(data), "x.csv", max_bytes=2**20)
+        imports.start_import(owner_a, io.BytesIO(data), "x.csv", max_bytes=2**20)
     assert message in " ".join(error.value.errors["file"])
 
 
@@ -212,7 +212,7 @@ def test_the_import_page_reports_a_bad_file_beside_the_field(signed_in, owner_a)
 
 
 def test_another_company_cannot_see_an_import_job(signed_in, owner_a, owner_b):
-    job = csv_io.start_import(owner_a, io.BytesIO(_csv([_row(1)])), "x.csv", max_bytes=2**20)
+    job = imports.start_import(owner_a, io.BytesIO(_csv([_row(1)])), "x.csv", max_bytes=2**20)
     other = signed_in(owner_b)
     assert other.get(f"/offers/import/{job.id}").status_code == 404
     assert other.post(f"/offers/import/{job.id}/step").status_code == 404

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from listings import csv_io
+from listings import csv_io, imports
 from listings.models import ImportStatus, OfferStatus
 from marketplace.core.extensions import db
 from tests.listings import factories as listing_factories
@@ -70,8 +70,8 @@ def test_a_file_without_a_status_column_updates_prices_and_keeps_statuses(owner_
     listing_factories.offer(company_a, sku="SKU-00001")
     header = [c for c in csv_io.COLUMNS if c != "status"]
     row = {k: v for k, v in _row(1, price_tiers="100=2.10").items() if k != "status"}
-    job = csv_io.run_to_end(
-        csv_io.start_import(owner_a, io.BytesIO(_csv([row], header)), "x.csv", max_bytes=2**20)
+    job = imports.run_to_end(
+        imports.start_import(owner_a, io.BytesIO(_csv([row], header)), "x.csv", max_bytes=2**20)
     )
     assert (job.status, job.errors) == (ImportStatus.DONE, [])
     offer = _offers(company_a.id)[0]
