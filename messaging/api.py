@@ -8,7 +8,7 @@ from flask_login import current_user
 from marketplace.core.access import Permission, require
 from marketplace.core.api import auth_required, doc, load_body, load_query, page_args
 from marketplace.core.extensions import db
-from messaging import inbox, meetings, schemas, services
+from messaging import inbox, meetings, participants, schemas, services
 
 bp = Blueprint("messaging_api", __name__, url_prefix="/api/v1")
 
@@ -113,6 +113,23 @@ def post_message(thread_id: int):
     message = services.post_message(current_user, thread, data, files)
     db.session.commit()
     return jsonify(schemas.MessageSchema().dump(message)), 201
+
+
+@bp.post("/threads/<int:thread_id>/participants")
+@auth_required
+@doc(
+    summary="Bring a further company into the conversation (it sees the earlier messages too)",
+    body=schemas.ParticipantInputSchema,
+    response=schemas.ThreadSchema,
+    status=201,
+    tags=["messaging"],
+)
+def add_participant(thread_id: int):
+    thread = services.get_thread(current_user, thread_id)
+    data = load_body(schemas.ParticipantInputSchema())
+    participants.add_company(current_user, thread, data["company_id"])
+    db.session.commit()
+    return jsonify(_thread_json(thread, current_user)), 201
 
 
 @bp.post("/threads/<int:thread_id>/read")

@@ -98,3 +98,8 @@ class ReportForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     email_mode = RadioField(_l("E-mail me about new conversations, messages and meetings"))
+
+
+class AddCompanyForm(FlaskForm):
+    # Named like the API's field, so the service's errors show beside it.
+    company_id = StringField(_l("The company's profile address"), validators=[Length(max=500)])

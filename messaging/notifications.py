@@ -28,6 +28,9 @@ DIGEST_HOUR = 7  # local time of the person
 
 TEXTS = {
     "new_thread": _l("%(author)s (%(company)s) started a conversation: %(subject)s"),
+    "added_to_thread": _l(
+        "%(author)s (%(company)s) added your company to the conversation: %(subject)s"
+    ),
     "new_message": _l("New message from %(author)s (%(company)s) in “%(subject)s”"),
     "system_message": _l("Update in “%(subject)s”"),
     "meeting_proposed": _l("%(company)s proposes a meeting: %(title)s"),
@@ -340,9 +343,7 @@ def send_notification_email(payload: dict) -> None:
             "messaging/mail/notification.txt",
             user=user,
             sentence=subject,
-            url=url_for(
-                "notifications.open_one", notification_id=notification.id, _external=True
-            ),
+            url=url_for("notifications.open_one", notification_id=notification.id, _external=True),
             settings_url=url_for("notifications.settings", _external=True),
         )
         message = mail.build_message(user.email, subject, text)

@@ -31,6 +31,10 @@ class MessageInputSchema(Schema):
     body = fields.String(required=True)
 
 
+class ParticipantInputSchema(Schema):
+    company_id = fields.Integer(required=True, strict=True)
+
+
 class InboxQuerySchema(Schema):
     unread = fields.Boolean(load_default=False)
     context = fields.String(load_default=None, validate=validate.Length(max=30))

@@ -136,10 +136,6 @@ def _add_message(thread: Thread, message: Message) -> Message:
     return message
 
 
-def _mark_read_to(user: Any, thread: Thread, message_id: int) -> None:
-    mark_read_ids(user.id, thread.id, message_id)
-
-
 def mark_read_ids(user_id: int, thread_id: int, message_id: int) -> None:
     """One upsert statement: it takes the write lock at once instead of upgrading a read (SQLite)."""
     insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
@@ -252,7 +248,7 @@ def start_thread(actor: Any, data: dict[str, Any], files: list[Upload] | None = 
     )
     _store_attachments(message, files)
     _add_message(thread, message)
-    _mark_read_to(actor, thread, message.id)
+    mark_read_ids(actor.id, thread.id, message.id)
     notifications.notify_companies(
         [recipient.id], "new_thread", thread=thread, exclude_user_id=actor.id, data=_who(actor)
     )
@@ -291,7 +287,7 @@ def post_message(
     )
     _store_attachments(message, files)
     _add_message(thread, message)
-    _mark_read_to(actor, thread, message.id)
+    mark_read_ids(actor.id, thread.id, message.id)
     others = [cid for cid in thread.company_ids if cid != actor.company_id]
     notifications.notify_companies(
         others, "new_message", thread=thread, exclude_user_id=actor.id, data=_who(actor)
@@ -391,7 +387,7 @@ def thread_for_context(
 
 def mark_read(user: Any, thread: Thread, up_to: int | None = None) -> None:
     """The person has seen the thread up to this message (everything so far by default)."""
-    _mark_read_to(user, thread, up_to if up_to is not None else thread.last_message_id)
+    mark_read_ids(user.id, thread.id, up_to if up_to is not None else thread.last_message_id)
 
 
 def set_archived(actor: Any, thread: Thread, archived: bool) -> None:

@@ -23,7 +23,15 @@ from marketplace.core.extensions import db
 from marketplace.core.forms import committed, saved
 from marketplace.core.money import Money, MoneyError
 from marketplace.core.pagination import parse_limit
-from messaging import contexts, forms, meetings, moderation, notifications, services
+from messaging import (
+    contexts,
+    forms,
+    meetings,
+    moderation,
+    notifications,
+    participants,
+    services,
+)
 from messaging import inbox as threads
 from messaging.models import Message
 
@@ -197,7 +205,9 @@ def new_thread():
 # --- one thread ------------------------------------------------------------
 
 
-def _thread_page(thread, *, reply_form=None, meeting_form=None, status: int = 200):
+def _thread_page(
+    thread, *, reply_form=None, meeting_form=None, add_company_form=None, status: int = 200
+):
     meeting_form = meeting_form or forms.MeetingForm(formdata=None)
     if not meeting_form.timezone.data or meeting_form.timezone.data == "None":
         meeting_form.timezone.data = current_user.timezone or "Europe/Warsaw"
@@ -213,6 +223,7 @@ def _thread_page(thread, *, reply_form=None, meeting_form=None, status: int = 20
         reply_form=reply_form or forms.ReplyForm(formdata=None),
         meeting_form=meeting_form,
         report_form=forms.ReportForm(formdata=None),
+        add_company_form=add_company_form or forms.AddCompanyForm(formdata=None),
         archived=thread.participant(current_user.company_id).archived_at is not None,
         blocked={
             p.id
@@ -268,6 +279,22 @@ def reply(thread_id: int):
         if outcome.ok:
             return redirect(url_for("messaging.thread", thread_id=thread.id, _anchor="reply"))
     return _thread_page(thread, reply_form=form, status=422)
+
+
+@bp.post("/messages/<int:thread_id>/participants")
+@login_required
+def add_participant(thread_id: int):
+    thread = services.get_thread(current_user, thread_id)
+    require(current_user, Permission.MESSAGE)
+    form = forms.AddCompanyForm()
+    if form.validate_on_submit():
+        with saved(form, fields_only=True) as outcome:
+            company_id = participants.company_id_for_reference(form.company_id.data)
+            participants.add_company(current_user, thread, company_id)
+        if outcome.ok:
+            flash(_("The company is added and sees the whole conversation."), "success")
+            return redirect(url_for("messaging.thread", thread_id=thread.id))
+    return _thread_page(thread, add_company_form=form, status=422)
 
 
 @bp.post("/messages/<int:thread_id>/archive")
