@@ -1,7 +1,8 @@
 """Transaction documents: issuing them with their numbers, and rendering the PDF from a template.
 
-Invoice numbers are gapless per seller and year (FV/2026/000123): the counter row is bumped by
-one UPDATE inside the completing transaction, which holds its row lock until commit, so two
+Invoice numbers are gapless per seller and year (FV/2026/000123), and so are correcting
+invoices in their own series (FK/2026/000004, see `corrections`): the counter row is bumped by
+one UPDATE inside the issuing transaction, which holds its row lock until commit, so two
 invoices never share a number and a rolled-back completion gives its number back.
 """
 
@@ -19,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.core import clock
 from marketplace.core.errors import NotFound
 from marketplace.core.extensions import db
+from marketplace.orders import corrections
 from marketplace.orders.models import DocumentKind, InvoiceCounter, Order, OrderDocument
 
 # Roboto ships inside the font-roboto package (a declared dependency), so every machine renders
@@ -26,37 +28,49 @@ from marketplace.orders.models import DocumentKind, InvoiceCounter, Order, Order
 FONT_DIR = Path(str(resources.files("font_roboto") / "files"))
 
 
-def _next_invoice_number(seller_company_id: int, year: int) -> str:
-    exists = db.session.get(InvoiceCounter, (seller_company_id, year))
-    if exists is None:
+# Gapless series per seller and year: invoices and correcting invoices.
+SERIES = {DocumentKind.INVOICE: "FV", DocumentKind.CORRECTION: "FK"}
+
+
+def _next_number(seller_company_id: int, year: int, series: str) -> str:
+    key = (seller_company_id, year, series)
+    if db.session.get(InvoiceCounter, key) is None:
         try:
             with db.session.begin_nested():
-                db.session.add(InvoiceCounter(seller_company_id=seller_company_id, year=year))
+                db.session.add(
+                    InvoiceCounter(seller_company_id=seller_company_id, year=year, series=series)
+                )
         except IntegrityError:
             pass  # another transaction created it first; the UPDATE below waits for it
     number = db.session.execute(
         sa.update(InvoiceCounter)
-        .where(InvoiceCounter.seller_company_id == seller_company_id, InvoiceCounter.year == year)
+        .where(
+            InvoiceCounter.seller_company_id == seller_company_id,
+            InvoiceCounter.year == year,
+            InvoiceCounter.series == series,
+        )
         .values(last_number=InvoiceCounter.last_number + 1)
         .returning(InvoiceCounter.last_number)
         .execution_options(synchronize_session=False)
     ).scalar_one()
-    return f"FV/{year}/{number:06d}"
+    return f"{series}/{year}/{number:06d}"
 
 
-def issue(order: Order, kind: str) -> OrderDocument:
-    """The order's document of this kind, issued once."""
+def issue(order: Order, kind: str, *, amount: int | None = None) -> OrderDocument:
+    """The order's document of this kind, issued once (`amount`: a correction's gross)."""
     existing = next((d for d in order.documents if d.kind == kind), None)
     if existing is not None:
         return existing
     now = clock.now()
-    if kind == DocumentKind.INVOICE:
-        number = _next_invoice_number(order.seller_company_id, now.year)
+    if kind in SERIES:
+        number = _next_number(order.seller_company_id, now.year, SERIES[kind])
     elif kind == DocumentKind.PROFORMA:
         number = f"PF/{now.year}/{order.id:06d}"
     else:
         number = f"OC/{now.year}/{order.id:06d}"
-    document = OrderDocument(order_id=order.id, kind=kind, number=number, issued_at=now)
+    document = OrderDocument(
+        order_id=order.id, kind=kind, number=number, issued_at=now, amount=amount
+    )
     db.session.add(document)
     db.session.flush()
     db.session.expire(order, ["documents"])
@@ -75,6 +89,7 @@ def title_of(kind: str) -> str:
         DocumentKind.CONFIRMATION: _("Order confirmation"),
         DocumentKind.PROFORMA: _("Pro-forma invoice"),
         DocumentKind.INVOICE: _("Invoice"),
+        DocumentKind.CORRECTION: _("Correcting invoice"),
     }.get(kind, kind)
 
 
@@ -88,13 +103,23 @@ def _pdf() -> tuple[FPDF, str]:
 
 
 def render_pdf(order: Order, document: OrderDocument) -> bytes:
-    """The document as PDF bytes, laid out from templates/orders/pdf/document.html."""
-    html = render_template(
-        "orders/pdf/document.html",
-        order=order,
-        document=document,
-        title=title_of(document.kind),
-    )
+    """The document as PDF bytes, laid out from templates/orders/pdf/ (document or correction)."""
+    if document.kind == DocumentKind.CORRECTION:
+        html = render_template(
+            "orders/pdf/correction.html",
+            order=order,
+            document=document,
+            corrected=get_document(order, DocumentKind.INVOICE),
+            rows=corrections.rows(order, document.amount or 0),
+            title=title_of(document.kind),
+        )
+    else:
+        html = render_template(
+            "orders/pdf/document.html",
+            order=order,
+            document=document,
+            title=title_of(document.kind),
+        )
     pdf, family = _pdf()
     pdf.set_title(f"{title_of(document.kind)} {document.number}")
     pdf.add_page()

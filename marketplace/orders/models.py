@@ -203,6 +203,7 @@ class DocumentKind(enum.StrEnum):
     CONFIRMATION = "confirmation"
     PROFORMA = "proforma"
     INVOICE = "invoice"
+    CORRECTION = "correction"  # correcting invoice: the part refunded after a dispute
 
 
 class OrderDocument(db.Model):
@@ -217,17 +218,22 @@ class OrderDocument(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20))
     number: Mapped[str] = mapped_column(sa.String(40))
     issued_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    # correcting invoice only: the gross amount (minor units) it takes off the invoice
+    amount: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     order: Mapped[Order] = relationship(back_populates="documents")
 
     __table_args__ = (
         sa.UniqueConstraint("order_id", "kind", name="order_kind"),
-        sa.CheckConstraint("kind in ('confirmation','proforma','invoice')", name="kind"),
+        sa.CheckConstraint(
+            "kind in ('confirmation','proforma','invoice','correction')", name="kind"
+        ),
     )
 
 
 class InvoiceCounter(db.Model):
-    """The seller's last invoice number in a year; bumped under a row lock, so numbers are gapless."""
+    """The seller's last number in a year and series (FV invoices, FK correcting invoices);
+    bumped under a row lock, so numbers are gapless."""
 
     __tablename__ = "invoice_counters"
 
@@ -235,6 +241,7 @@ class InvoiceCounter(db.Model):
         sa.ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
     )
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    series: Mapped[str] = mapped_column(sa.String(2), primary_key=True, default="FV")
     last_number: Mapped[int] = mapped_column(default=0)
 
 

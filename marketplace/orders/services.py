@@ -27,7 +27,14 @@ from marketplace.core.errors import Conflict, NotFound, PermissionDenied, Valida
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.orders import documents, notify, pricing, ratings
-from marketplace.orders.models import Dispute, Order, OrderEvent, OrderLine, OrderStatus
+from marketplace.orders.models import (
+    Dispute,
+    DocumentKind,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
 from marketplace.orders.timing import auto_delivery_days, dispute_window_days, latest_release
 from marketplace.payments import ledger
 from marketplace.payments import services as payments
@@ -481,7 +488,10 @@ def open_dispute(actor: Any, order: Order, reason: str) -> Dispute:
 
 
 def resolve_dispute(operator: Any, dispute_id: int, refund: Money, note: str = "") -> Dispute:
-    """The operator decides: refund all, release all, or split (refund part, release the rest)."""
+    """The operator decides: refund all, release all, or split (refund part, release the rest).
+
+    Releasing anything issues the invoice; a split also issues a correcting invoice for the
+    refunded part. A full refund is no sale and issues neither."""
     dispute = db.session.get(Dispute, dispute_id)
     if dispute is None:
         raise NotFound()
@@ -497,6 +507,12 @@ def resolve_dispute(operator: Any, dispute_id: int, refund: Money, note: str = "
         )
     _move(order, {S.DISPUTED}, S.RESOLVED, closed_at=clock.now())
     payments.settle(operator, order.escrow, refund)
+    if refund.amount < held.amount:
+        # Money reaches the seller: the sale is invoiced in full, and a refunded part is a
+        # price reduction documented by a correcting invoice (see orders.corrections).
+        documents.issue(order, DocumentKind.INVOICE)
+        if refund.amount:
+            documents.issue(order, DocumentKind.CORRECTION, amount=refund.amount)
     dispute.refund_amount = refund.amount
     dispute.resolution_note = note[:4000]
     dispute.resolved_by_id = operator.id
