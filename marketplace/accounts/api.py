@@ -75,6 +75,19 @@ def revoke_token(token_id: int):
     return "", 204
 
 
+@bp.post("/me/confirmation")
+@auth_required
+@limiter.limit(auth_limit)
+@doc(summary="Send the e-mail confirmation link again", status=202, tags=["auth"])
+def resend_confirmation():
+    if not current_user.email_confirmed:
+        services.send_confirmation(current_user)
+        db.session.commit()  # the mail leaves with the commit
+    return jsonify(
+        {"email": current_user.email, "email_confirmed": current_user.email_confirmed}
+    ), 202
+
+
 @bp.get("/me")
 @auth_required
 @doc(summary="The current person", response=schemas.UserSchema, tags=["auth"])

@@ -115,7 +115,7 @@ def resend_confirmation():
         services.send_confirmation(current_user)
         db.session.commit()  # the mail leaves with the commit
     flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
-    return redirect(url_for("accounts.account"))
+    return redirect(_safe_next(url_for("accounts.account")))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

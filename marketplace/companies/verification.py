@@ -31,6 +31,16 @@ def _editor(actor: Any, company: Company) -> None:
 
 def request_verification(actor: Any, company: Company, message: str = "") -> VerificationRequest:
     _editor(actor, company)
+    if not actor.email_confirmed:
+        # The operator answers by e-mail; an unproven address may belong to someone else.
+        raise PermissionDenied(
+            _(
+                "Confirm your e-mail address before asking for verification: open the link we "
+                "sent to %(email)s, or ask for a new one.",
+                email=actor.email,
+            ),
+            field="email",
+        )
     if company.verification_status == VerificationStatus.VERIFIED:
         raise Conflict(_("Your company is already verified."))
     if company.verification_status == VerificationStatus.PENDING:
