@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from listings import categories
 from listings.models import BuyRequest, BuyRequestInvitation, Category, RequestStatus, Visibility
 from listings.validation import validate_request
 from marketplace.companies.models import Company, CompanyStatus
-from marketplace.core import clock
+from marketplace.core import clock, jobs
 from marketplace.core.access import Permission, get_owned, require
 from marketplace.core.errors import Conflict, NotFound
 from marketplace.core.extensions import db
@@ -22,6 +23,7 @@ _SCALARS = (
     "needed_by", "delivery_country", "delivery_city", "delivery_latitude", "delivery_longitude",
     "visibility",
 )  # fmt: skip
+CLOSE_JOB = "listings.close_expired_requests"
 
 
 def _active_company_ids(ids: list[Any]) -> set[int]:
@@ -72,6 +74,7 @@ def create_request(actor: Any, data: dict[str, Any]) -> BuyRequest:
     _apply(request, values)
     db.session.add(request)
     db.session.flush()
+    schedule_close(request)
     return request
 
 
@@ -89,9 +92,12 @@ def update_request(actor: Any, request: BuyRequest, data: dict[str, Any]) -> Buy
             data.get("invited_company_ids") or request.invited_company_ids
         ),
     )
+    moved = values.get("needed_by") not in (None, request.needed_by)
     _apply(request, values)
     request.updated_at = clock.now()
     db.session.flush()
+    if moved:
+        schedule_close(request)
     return request
 
 
@@ -134,8 +140,21 @@ def bulk_change_status(actor: Any, request_ids: list[int], status: str) -> tuple
     return changed, problems
 
 
+def schedule_close(request: BuyRequest) -> None:
+    """A job for when the needed-by day is over (UTC); the close itself checks the date again,
+    so the job of a deadline moved later closes nothing."""
+    day_after = request.needed_by + dt.timedelta(days=1)
+    jobs.enqueue(
+        CLOSE_JOB,
+        {"request_id": request.id},
+        run_at=dt.datetime.combine(day_after, dt.time.min, tzinfo=dt.UTC),
+        key=f"buy-request-close:{request.id}:{request.needed_by.isoformat()}",
+    )
+
+
 def close_expired_requests() -> int:
-    """The deadline sweep: open requests past their needed-by date become closed."""
+    """The deadline sweep: open requests past their needed-by date become closed (the scheduled
+    job and `flask listings close-expired`)."""
     result = db.session.execute(
         sa.update(BuyRequest)
         .where(BuyRequest.status == RequestStatus.OPEN, BuyRequest.needed_by < clock.today())
@@ -143,6 +162,11 @@ def close_expired_requests() -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+@jobs.handler(CLOSE_JOB)
+def _close_job(_payload: dict) -> None:
+    close_expired_requests()  # the job runner commits
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -192,11 +216,7 @@ def open_requests(
     stmt = (
         sa.select(BuyRequest)
         .join(Company, Company.id == BuyRequest.company_id)
-        .where(
-            BuyRequest.status == RequestStatus.OPEN,
-            BuyRequest.needed_by >= clock.today(),
-            _visible_to(viewer_company_id),
-        )
+        .where(BuyRequest.shown_as(RequestStatus.OPEN), _visible_to(viewer_company_id))
     )
     if category is not None:
         stmt = stmt.where(BuyRequest.category_id.in_(categories.subtree_ids(category)))
@@ -208,9 +228,10 @@ def open_requests(
 def company_requests(
     company_id: int, *, status: str | None = None, cursor: str | None = None, limit: int = 50
 ) -> Page:
+    """The company's own requests; status filters as the pages show it (past the deadline is closed)."""
     stmt = sa.select(BuyRequest).where(BuyRequest.company_id == company_id)
     if status:
-        stmt = stmt.where(BuyRequest.status == status)
+        stmt = stmt.where(BuyRequest.shown_as(status))
     return paginate(
         stmt, order=BuyRequest.created_at, tiebreak=BuyRequest.id, cursor=cursor, limit=limit
     )

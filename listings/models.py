@@ -212,7 +212,7 @@ class BuyRequest(TimestampMixin, db.Model):
 
     @property
     def is_open(self) -> bool:
-        """Open and not past its deadline (the deadline closes it even before the sweep runs)."""
+        """Open and not past its deadline (the deadline closes it even before the close job runs)."""
         return self.status == RequestStatus.OPEN and self.needed_by >= clock.today()
 
     @property
@@ -220,6 +220,18 @@ class BuyRequest(TimestampMixin, db.Model):
         if self.status == RequestStatus.OPEN and not self.is_open:
             return RequestStatus.CLOSED
         return self.status
+
+    @classmethod
+    def shown_as(cls, status: str) -> sa.ColumnElement[bool]:
+        """SQL for effective_status == status, so every filter agrees with what a page shows."""
+        due = cls.needed_by < clock.today()
+        if status == RequestStatus.OPEN:
+            return sa.and_(cls.status == RequestStatus.OPEN, sa.not_(due))
+        if status == RequestStatus.CLOSED:
+            return sa.or_(
+                cls.status == RequestStatus.CLOSED, sa.and_(cls.status == RequestStatus.OPEN, due)
+            )
+        return cls.status == status
 
     @property
     def target_price(self) -> Money | None:
