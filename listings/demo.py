@@ -7,9 +7,10 @@ Built in bulk (plain ORM objects flushed in batches, no per-row validation queri
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
-from listings import categories
+from listings import buy_requests, categories
 from listings.models import (
     BuyRequest,
     BuyRequestInvitation,
@@ -164,11 +165,12 @@ def build(companies: list[Company], seed: int = 2026) -> tuple[int, int]:
     db.session.flush()
 
     request_count = max(MIN_REQUESTS, len(companies) * 3 // 2)
+    step = _coprime_step(len(all_leaves))
     requests: list[BuyRequest] = []
     for n in range(request_count):
         company = companies[n % len(companies)]
         polish = company.country == "PL"
-        category = all_leaves[(n * 7) % len(all_leaves)]
+        category = all_leaves[(n * step) % len(all_leaves)]
         unit, low, high = PRICING.get(category.industry, ("pcs", 1, 100))
         quantity = rng.choice([5, 10, 20, 50, 100, 250, 500, 1000, 5000])
         needed_by = today + dt.timedelta(days=rng.randint(7, 150))
@@ -216,4 +218,15 @@ def build(companies: list[Company], seed: int = 2026) -> tuple[int, int]:
         requests.append(request)
     db.session.add_all(requests)
     db.session.flush()
+    for request in requests:
+        buy_requests.schedule_close(request)
     return len(offers), len(requests)
+
+
+def _coprime_step(count: int, start: int = 7) -> int:
+    """A stride that visits every one of count categories before repeating (a stride sharing a
+    factor with count, as 7 with 161 leaves, visits only count / factor of them)."""
+    step = start
+    while math.gcd(step, count) != 1:
+        step += 1
+    return step
