@@ -308,7 +308,8 @@ def remove_image(actor: Any, offer: Offer, image_id: int) -> None:
         raise NotFound()
     offer.images.remove(image)
     db.session.flush()
-    uploads.delete(image.key)
+    # the file goes with the commit: a rolled-back removal still shows the image
+    uploads.delete_after_commit(image.key)
 
 
 def status_label(status: str) -> str:

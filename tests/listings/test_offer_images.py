@@ -1,0 +1,38 @@
+"""A removed offer image leaves the disk only with the commit that removes it from the offer."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image
+
+from listings import services
+from marketplace.core.extensions import db
+from tests.listings import factories as listing_factories
+
+
+def _png() -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (30, 120, 200)).save(buffer, "PNG")
+    buffer.seek(0)
+    return buffer
+
+
+def test_a_removal_that_rolls_back_keeps_the_image_shown(app, client, owner_a, company_a):
+    offer = listing_factories.offer(company_a)
+    image = services.add_image(owner_a, offer, _png(), "sheet.png", 10**6)
+    db.session.commit()
+    url = f"/offers/{offer.id}/images/{image.id}"
+    path = Path(app.config["UPLOAD_DIR"]) / image.key
+
+    services.remove_image(owner_a, offer, image.id)
+    assert path.is_file()  # not before the commit
+    db.session.rollback()
+    assert path.is_file()
+    assert client.get(url).status_code == 200
+
+    services.remove_image(owner_a, offer, image.id)
+    db.session.commit()
+    assert not path.exists()
+    assert client.get(url).status_code == 404
