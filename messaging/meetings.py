@@ -241,8 +241,10 @@ def accept(actor: Any, meeting: Meeting, slot_id: Any) -> Meeting:
         (MeetingStatus.PROPOSED,),
         status=MeetingStatus.ACCEPTED,
         accepted_slot_id=slot.id,
-        invited_at=sa.func.coalesce(Meeting.invited_at, clock.now()),
     )
+    if meeting.invited_at is None:  # only the request that won the transition gets here
+        meeting.invited_at = clock.now()
+        db.session.flush()
     _schedule_reminders(meeting)
     _system(meeting, "accepted", actor)
     _tell_everyone(

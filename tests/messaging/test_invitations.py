@@ -67,6 +67,8 @@ def test_an_agreed_meeting_is_updated_in_every_calendar_until_it_is_cancelled(
     meetings.accept(owner_b, meeting, meeting.slots[1].id)
     db.session.commit()
     jobs.run_pending()
+    db.session.expire_all()
+    assert meeting.invited_at == clock.now()
 
     invitations = _calendars(smtp)
     assert {to for to, _ in invitations} == everyone
