@@ -49,7 +49,8 @@ def _not_saved(error: DomainError) -> str:
 def verify(company_id: int):
     company = get_or_404(Company, company_id)
     approved = request.form.get("decision") == "approve"
-    with committed(_not_saved, fields_only=True) as outcome:
+    # A decision already made (a second click, another operator) is flashed, not an error page.
+    with committed(_not_saved) as outcome:
         verification.decide_verification(
             current_user, company, approved=approved, reason=request.form.get("reason", "")
         )

@@ -41,6 +41,8 @@ def request_verification(actor: Any, company: Company, message: str = "") -> Ver
             ),
             field="email",
         )
+    # Locked and read again: a double click must not open two requests.
+    db.session.refresh(company, ["verification_status"], with_for_update=True)
     if company.verification_status == VerificationStatus.VERIFIED:
         raise Conflict(_("Your company is already verified."))
     if company.verification_status == VerificationStatus.PENDING:
@@ -70,19 +72,37 @@ def decide_verification(
         raise ValidationError({"reason": [_("Say why the company is rejected.")]})
     if len(reason) > 2000:
         raise ValidationError({"reason": [_("At most 2000 characters.")]})
-    target = VerificationStatus.VERIFIED if approved else VerificationStatus.REJECTED
-    request = next((r for r in company.verifications if r.is_open), None)
-    if request is None:
-        request = VerificationRequest(company=company, message="")
-        db.session.add(request)
-    request.decision = "approved" if approved else "rejected"
-    request.reason = reason
-    request.decided_by_id = operator.id
-    request.decided_at = clock.now()
-    company.verification_status = target
-    company.verified_at = clock.now() if approved else None
+    request = _open_request(company)
+    # The condition on the row makes the decision once: a second click, or a second operator
+    # deciding at the same moment, finds the request decided and changes nothing.
+    if request is None or not _close(
+        request,
+        VerificationDecision.APPROVED if approved else VerificationDecision.REJECTED,
+        reason=reason,
+        decided_by_id=operator.id,
+    ):
+        raise Conflict(
+            _("No verification request of this company is waiting; it was decided or withdrawn.")
+        )
+    now = clock.now()
+    company.verification_status = (
+        VerificationStatus.VERIFIED if approved else VerificationStatus.REJECTED
+    )
+    company.verified_at = now if approved else None
     db.session.flush()
+    db.session.expire(company, ["verifications"])
     return company
+
+
+def _close(request: VerificationRequest, decision: VerificationDecision, **values: Any) -> bool:
+    """End an open request; False when it had ended already (in another transaction, too)."""
+    result = db.session.execute(
+        sa.update(VerificationRequest)
+        .where(VerificationRequest.id == request.id, VerificationRequest.decision.is_(None))
+        .values(decision=decision, decided_at=clock.now(), **values)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount == 1
 
 
 def identity_changed(actor: Any, company: Company) -> None:
@@ -91,10 +111,10 @@ def identity_changed(actor: Any, company: Company) -> None:
     now = clock.now()
     if company.verification_status == VerificationStatus.PENDING:
         request = _open_request(company)
-        if request is not None:
-            request.decision = VerificationDecision.WITHDRAWN
-            request.decided_at = now
-    elif company.verification_status == VerificationStatus.VERIFIED:
+        if request is None or not _close(request, VerificationDecision.WITHDRAWN):
+            # The operator decided a moment ago, in another transaction: read what they decided.
+            db.session.refresh(company, ["verification_status"])
+    if company.verification_status == VerificationStatus.VERIFIED:
         db.session.add(
             VerificationRequest(
                 company=company,
@@ -104,8 +124,8 @@ def identity_changed(actor: Any, company: Company) -> None:
                 decided_at=now,
             )
         )
-    else:
-        return
+    elif company.verification_status != VerificationStatus.PENDING:
+        return  # unverified or rejected: there is no check to undo
     company.verification_status = VerificationStatus.UNVERIFIED
     company.verified_at = None
     db.session.flush()
@@ -140,10 +160,20 @@ def notice(request: VerificationRequest | None) -> str:
 
 
 def verification_queue() -> list[Company]:
+    """Companies waiting for a decision, the longest-waiting first (an edit does not reorder)."""
     return list(
         db.session.execute(
             sa.select(Company)
+            .join(
+                VerificationRequest,
+                sa.and_(
+                    VerificationRequest.company_id == Company.id,
+                    VerificationRequest.decision.is_(None),
+                ),
+            )
             .where(Company.verification_status == VerificationStatus.PENDING)
-            .order_by(Company.updated_at)
-        ).scalars()
+            .order_by(VerificationRequest.requested_at, VerificationRequest.id)
+        )
+        .scalars()
+        .unique()
     )
