@@ -25,6 +25,7 @@ from marketplace.admin import views as admin_views
 from marketplace.companies import api as companies_api
 from marketplace.companies import views as companies_views
 from marketplace.core import api as core_api
+from marketplace.core import headers as core_headers
 from marketplace.core import jobs as core_jobs
 from marketplace.core import templating
 from marketplace.core.config import PROJECT_ROOT, load_config
@@ -102,6 +103,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     app.before_request(_protect_csrf)
+    core_headers.init_app(app)
     core_jobs.init_app(app)
     search_engine.init_app(app)
 
