@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 LANGUAGES = {"en": "English", "pl": "Polski"}
+log = logging.getLogger(__name__)
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -49,6 +51,11 @@ def load_config(overrides: dict | None = None) -> dict:
     instance_path.mkdir(parents=True, exist_ok=True)
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'marketplace.db'}"
     embedded = database_url.startswith("sqlite")
+    # Cookies are Secure when the site is served over https (PREFERRED_URL_SCHEME=https, which
+    # also makes links in mails https), or when SESSION_COOKIE_SECURE says so; the database in
+    # use says nothing about TLS.
+    scheme = (env.get("PREFERRED_URL_SCHEME") or "http").strip().lower()
+    secure_cookies = _bool(env.get("SESSION_COOKIE_SECURE"), scheme == "https")
     config = {
         "INSTANCE_PATH": str(instance_path),
         "SECRET_KEY": env.get("SECRET_KEY") or None,
@@ -73,13 +80,13 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": LANGUAGES,
+        "PREFERRED_URL_SCHEME": scheme,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        # Plain http on 127.0.0.1 is the embedded default; behind TLS set it on.
-        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), not embedded),
+        "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), not embedded),
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
@@ -102,8 +109,15 @@ def load_config(overrides: dict | None = None) -> dict:
         "EMBEDDED": embedded,
     }
     config.update(overrides)
+    if "SESSION_COOKIE_SECURE" in overrides and "REMEMBER_COOKIE_SECURE" not in overrides:
+        config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
     config["EMBEDDED"] = config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(Path(config["INSTANCE_PATH"]))
+    if not config["EMBEDDED"] and not config["SESSION_COOKIE_SECURE"]:
+        log.warning(
+            "Session cookies are sent without the Secure flag; behind TLS set "
+            "PREFERRED_URL_SCHEME=https (or SESSION_COOKIE_SECURE=1)."
+        )
     return config
