@@ -67,14 +67,14 @@ def place_negotiated_lines(
     currency = lines[0].unit_price.currency
     buyer = db.session.get(Company, actor.company_id)
     seller = db.session.get(Company, seller_company_id)
-    rate = tax.vat_rate(seller.country, buyer.country)
+    rate = tax.vat_rate(seller, buyer)
     order = Order(
         buyer_company_id=buyer.id,
         seller_company_id=seller.id,
         placed_by_id=actor.id,
         status=OrderStatus.PLACED,
         currency=currency,
-        reverse_charge=tax.is_reverse_charge(seller.country, buyer.country),
+        reverse_charge=tax.is_reverse_charge(seller, buyer),
         # the buyer's registered address; the order page lets the parties agree on another
         delivery={
             "name": buyer.name,

@@ -129,8 +129,8 @@ def price_lines(actor: Any, raw_lines: list[Any]) -> Pricing:
             )
             continue
         if not pricing.lines:
-            pricing.reverse_charge = tax.is_reverse_charge(seller.country, actor.company.country)
-            pricing.vat_rate_bp = tax.vat_rate(seller.country, actor.company.country)
+            pricing.reverse_charge = tax.is_reverse_charge(seller, actor.company)
+            pricing.vat_rate_bp = tax.vat_rate(seller, actor.company)
         net = unit_price.times(quantity)
         pricing.lines[index] = PricedLine(
             offer=offer,

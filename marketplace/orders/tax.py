@@ -1,6 +1,14 @@
-"""VAT for an order line: domestic rate, reverse charge for cross-border EU B2B, zero for export."""
+"""VAT for an order line: domestic rate, reverse charge for cross-border EU B2B, zero for export.
+
+Reverse charge (Article 196 of Council Directive 2006/112/EC) applies to a supply between two
+EU countries only when both companies are VAT-registered: the invoice must carry both VAT
+identification numbers (Article 226(3)-(4)), and the buyer's number is what makes the supply
+exempt in the seller's country. Without them the seller charges its domestic VAT.
+"""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from marketplace.companies.reference import EU_COUNTRIES
 
@@ -13,17 +21,33 @@ STANDARD_RATES: dict[str, int] = {
 }  # fmt: skip
 
 
-def is_reverse_charge(seller_country: str, buyer_country: str) -> bool:
-    """Both companies in the EU but in different countries: the buyer accounts for the VAT."""
+class TaxParty(Protocol):
+    """What VAT needs to know of a company (a `Company` is one)."""
+
+    country: str
+    vat_id: str | None
+
+
+def _registered(party: TaxParty) -> bool:
+    return bool((party.vat_id or "").strip())
+
+
+def is_reverse_charge(seller: TaxParty, buyer: TaxParty) -> bool:
+    """Both companies in the EU, in different countries, both with a VAT ID: the buyer
+    accounts for the VAT."""
     return (
-        seller_country in EU_COUNTRIES
-        and buyer_country in EU_COUNTRIES
-        and seller_country != buyer_country
+        seller.country in EU_COUNTRIES
+        and buyer.country in EU_COUNTRIES
+        and seller.country != buyer.country
+        and _registered(seller)
+        and _registered(buyer)
     )
 
 
-def vat_rate(seller_country: str, buyer_country: str) -> int:
+def vat_rate(seller: TaxParty, buyer: TaxParty) -> int:
     """Basis points of VAT the seller charges on a line."""
-    if seller_country == buyer_country:
-        return STANDARD_RATES.get(seller_country, 0)
-    return 0  # reverse charge inside the EU, or an export outside it
+    if seller.country in EU_COUNTRIES and buyer.country not in EU_COUNTRIES:
+        return 0  # an export outside the EU
+    if is_reverse_charge(seller, buyer):
+        return 0
+    return STANDARD_RATES.get(seller.country, 0)

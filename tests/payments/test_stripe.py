@@ -140,8 +140,16 @@ def test_webhook_with_a_bad_signature_changes_nothing(stripe_app, client, secret
     assert journal_size() == size and escrow.status == EscrowStatus.AWAITING
 
 
-def test_order_paid_by_card_through_the_api(stripe_app, client, api_a, api_b, company_b):
+def vat_registered(*companies) -> None:
+    """Cross-border trade between VAT-registered companies: reverse charge, no VAT to pay."""
+    for company, vat_id in zip(companies, ("PL5261040828", "DE136695976"), strict=False):
+        company.vat_id = vat_id
+
+
+def test_order_paid_by_card_through_the_api(stripe_app, client, api_a, api_b, company_a,
+                                            company_b):  # fmt: skip
     """The buyer picks Stripe; the API hands out the client_secret; the webhook funds the order."""
+    vat_registered(company_a, company_b)
     offer = order_factories.offer(company_b)
     order_id = client.post(
         "/api/v1/orders",
@@ -166,7 +174,7 @@ def test_order_paid_by_card_through_the_api(stripe_app, client, api_a, api_b, co
 
 
 def test_seller_connects_an_account_and_is_paid_by_transfer_on_release(
-    stripe_app, stripe_server, client, api_a, api_b, company_b, operator
+    stripe_app, stripe_server, client, api_a, api_b, company_a, company_b, operator
 ):
     """localstripe has no Connect: POST /v1/accounts and /v1/transfers are answered by the local
     stand-in server with Stripe's documented object shapes (tests/payments/conftest.py)."""
@@ -184,6 +192,7 @@ def test_seller_connects_an_account_and_is_paid_by_transfer_on_release(
     )
     assert len(stripe_server.accounts) == 1
 
+    vat_registered(company_a, company_b)
     offer = order_factories.offer(company_b)
     order_id = client.post(
         "/api/v1/orders",
