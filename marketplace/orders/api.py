@@ -238,9 +238,9 @@ def review_reply(order_id: int):
 
 
 @bp.get("/companies/<int:company_id>/scorecard")
-@doc(summary="A supplier's scorecard", tags=TAGS)
+@doc(summary="A supplier's scorecard (404 for an unknown company)", tags=TAGS)
 def scorecard(company_id: int):
-    return jsonify(ratings.compute_scorecard(company_id))
+    return jsonify(ratings.public_scorecard(company_id))
 
 
 @bp.post("/admin/orders/<int:order_id>/payment-received")

@@ -185,6 +185,14 @@ def median_first_response_minutes(company_id: int) -> float | None:
     return round(statistics.median(delays), 1) if delays else None
 
 
+def public_scorecard(company_id: int) -> dict:
+    """The scorecard of an active company as the profile and the API show it; NotFound for an
+    unknown or suspended company."""
+    if companies.public_company(company_id) is None:
+        raise NotFound()
+    return compute_scorecard(company_id, median_first_response_minutes(company_id))
+
+
 def refresh_scorecard(company_id: int) -> dict:
     figures = compute_scorecard(company_id, median_first_response_minutes(company_id))
     company = db.session.get(Company, company_id)

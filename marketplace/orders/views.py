@@ -364,8 +364,6 @@ def scorecard(company_id: int):
     """Fragment for the company profile: the scorecard and the latest ratings."""
     return render_template(
         "orders/scorecard.html",
-        card=ratings.compute_scorecard(
-            company_id, ratings.median_first_response_minutes(company_id)
-        ),
+        card=ratings.public_scorecard(company_id),
         reviews=ratings.reviews_of(company_id, limit=5),
     )
