@@ -8,6 +8,7 @@ import logging
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from listings import api as listings_api
 from listings import cli as listings_cli
@@ -56,6 +57,7 @@ from search import engine as search_engine
 from search import views as search_views
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+PROXY_HEADERS = ("for", "proto", "host", "port", "prefix")  # X-Forwarded-<header>
 # Each top-level package keeps its own Polish catalog; Flask-Babel merges them.
 TRANSLATION_DIRECTORIES = [
     PROJECT_ROOT / package / "translations"
@@ -83,6 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
         False  # checked in _protect_csrf for pages and cookie API calls
     )
     logging.basicConfig(level=logging.INFO)
+    register_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -90,6 +93,14 @@ def create_app(config: dict | None = None) -> Flask:
     register_message_contexts()
     templating.init_app(app)
     return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Read the client's address and scheme from a trusted proxy's X-Forwarded-* headers (rate
+    limits count per client, not per proxy), only as many hops as configured."""
+    hops = {f"x_{part}": app.config[f"PROXY_FIX_X_{part.upper()}"] for part in PROXY_HEADERS}
+    if any(hops.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, **hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

@@ -88,6 +88,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Behind a reverse proxy: how many proxies in front set each X-Forwarded-* header. 0 (the
+        # default) trusts none, so a client cannot pick its own address for the rate limits.
+        **{
+            f"PROXY_FIX_X_{part}": int(env.get(f"PROXY_FIX_X_{part}") or 0)
+            for part in ("FOR", "PROTO", "HOST", "PORT", "PREFIX")
+        },
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
