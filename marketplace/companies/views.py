@@ -90,7 +90,7 @@ def logo(company_id: int):
     company = services.public_company(company_id)
     if company is None or not company.logo_key:
         raise NotFound()
-    return uploads.send(company.logo_key, company.logo_content_type or "image/png")
+    return uploads.send(company.logo_key, company.logo_content_type or "image/png", public=True)
 
 
 @bp.get("/companies/<int:company_id>/certificates/<int:certificate_id>/document")

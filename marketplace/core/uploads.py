@@ -133,14 +133,26 @@ def path_for(key: str) -> Path:
     return path
 
 
-def send(key: str, content_type: str, download_name: str | None = None, *, inline: bool = True):
+def send(
+    key: str,
+    content_type: str,
+    download_name: str | None = None,
+    *,
+    inline: bool = True,
+    public: bool = False,
+):
+    """Answer with a stored file. Only files anyone may see (a logo, a published offer's image)
+    pass public=True and may be cached by proxies; anything access-checked is private, no-store,
+    so no shared cache hands it to the next person and no browser keeps it after sign-out."""
     response = send_file(
         path_for(key),
         mimetype=content_type,
         as_attachment=not inline,
         download_name=download_name,
-        max_age=3600,
+        max_age=3600 if public else None,
     )
+    if not public:
+        response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response

@@ -79,3 +79,18 @@ def test_a_rolled_back_savepoint_keeps_the_file_the_outer_commit_does_not_touch(
 
     assert company_a.logo_key == first
     assert _file(app, first).is_file()
+
+
+def test_a_public_logo_may_be_cached_but_a_certificate_scan_is_private(client, owner_a, company_a):
+    companies.set_logo(owner_a, company_a, _png(), "logo.png", 10**6)
+    pdf = io.BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF")
+    certificate = companies.add_certificate(
+        owner_a, company_a, {"kind": "ce", "issuer": "EU", "number": "1"}, (pdf, "ce.pdf"), 10**6
+    )
+    logo = client.get(f"/companies/{company_a.id}/logo")
+    assert logo.status_code == 200
+    assert logo.headers["Cache-Control"] == "public, max-age=3600"
+    scan = client.get(f"/companies/{company_a.id}/certificates/{certificate.id}/document")
+    assert scan.status_code == 200
+    assert scan.headers["Cache-Control"] == "private, no-store"
+    assert "sandbox" in scan.headers["Content-Security-Policy"]
