@@ -43,13 +43,14 @@ def _accept_at_once(app, headers: dict[str, str]) -> tuple[list, int]:
     barrier = threading.Barrier(THREADS)
     answers: list = []
 
-    def accept() -> None:
-        client = app.test_client(user=buyer)
+    def accept(client) -> None:
         barrier.wait(timeout=10)
         answer = client.post(url, headers=headers)
         answers.append((answer.status_code, answer.json, answer.headers.get("Idempotent-Replayed")))
 
-    threads = [threading.Thread(target=accept) for _ in range(THREADS)]
+    # signed in here: signing a session in needs the app's secret, which a bare thread lacks
+    clients = [app.test_client(user=buyer) for _ in range(THREADS)]
+    threads = [threading.Thread(target=accept, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -96,15 +97,15 @@ def _accept_two_quotes_at_once(app, limit: Money | None) -> tuple[list[int], int
     barrier = threading.Barrier(len(urls))
     statuses: list = []
 
-    def accept(url: str) -> None:
-        client = app.test_client(user=buyer)
+    def accept(client, url: str) -> None:
         barrier.wait(timeout=10)
         try:
             statuses.append(client.post(url).status_code)
         except Exception as error:  # noqa: BLE001 - a test app raises what would be a 500
             statuses.append(repr(error))
 
-    threads = [threading.Thread(target=accept, args=(url,)) for url in urls]
+    threads = [threading.Thread(target=accept, args=(app.test_client(user=buyer), url))
+               for url in urls]  # fmt: skip
     for thread in threads:
         thread.start()
     for thread in threads:
