@@ -1,4 +1,4 @@
-"""Users (company members and marketplace operators), API tokens and invitations."""
+"""Users (company members and marketplace operators), API tokens, invitations and spending limits."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from marketplace.companies.models import Company
 from marketplace.core import clock, security
 from marketplace.core.access import Permission, Role, role_allows
 from marketplace.core.extensions import db
+from marketplace.core.money import Money
 
 ROLE_VALUES = ",".join(f"'{role.value}'" for role in Role)
 
@@ -124,3 +125,34 @@ class Invitation(db.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None
+
+
+class SpendingLimit(db.Model):
+    """How much one buyer may commit per purchase without an approver (a per-person setting
+    inside the company, read by orders and procurement alike)."""
+
+    __tablename__ = "spending_limits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    amount: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("company_id", "user_id"),
+        sa.CheckConstraint("amount >= 0", name="amount"),
+    )
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    def covers(self, total: Money) -> bool:
+        """Within the limit; a total in another currency cannot be compared, so it is not."""
+        return total.currency == self.currency and total.amount <= self.amount

@@ -17,6 +17,8 @@ from marketplace.payments.models import EscrowAccount
 
 
 class OrderStatus(enum.StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"  # above the buyer's spending limit; seller not told
+    REJECTED_INTERNALLY = "rejected_internally"  # the buyer's approver said no; never sent
     PLACED = "placed"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
@@ -29,6 +31,9 @@ class OrderStatus(enum.StrEnum):
     RESOLVED = "resolved"
     REFUNDED = "refunded"
 
+
+# An order in these states has not reached the seller: to the seller it does not exist.
+INTERNAL_STATES = frozenset({OrderStatus.AWAITING_APPROVAL, OrderStatus.REJECTED_INTERNALLY})
 
 OPEN_STATES = frozenset(
     {
@@ -102,8 +107,9 @@ class Order(TimestampMixin, db.Model):
         sa.UniqueConstraint("buyer_company_id", "idempotency_key", name="buyer_idempotency"),
         sa.CheckConstraint("total > 0", name="total_positive"),
         sa.CheckConstraint(
-            "status in ('placed','confirmed','rejected','cancelled','funded','shipped',"
-            "'delivered','completed','disputed','resolved','refunded')",
+            "status in ('awaiting_approval','rejected_internally','placed','confirmed',"
+            "'rejected','cancelled','funded','shipped','delivered','completed','disputed',"
+            "'resolved','refunded')",
             name="status",
         ),
     )

@@ -6,7 +6,9 @@ the buyer's acceptance, so it completes the order at once; a delivery recorded a
 N days after shipping (ORDER_AUTO_DELIVERY_DAYS) completes after the dispute window
 (ORDER_DISPUTE_WINDOW_DAYS) unless the buyer disputes. funded | shipped | delivered (inside the
 window) → disputed → resolved by the operator (refund, release or split). A funded order
-cancelled by both sides → refunded.
+cancelled by both sides → refunded. An order above the buyer's spending limit starts
+awaiting_approval, unseen by the seller, until the buyer's approver releases it (→ placed) or
+refuses it (→ rejected_internally).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.accounts.models import SpendingLimit
 from marketplace.companies.reference import COUNTRY_CODES
 from marketplace.core import clock, jobs
 from marketplace.core.access import Permission, require
@@ -27,7 +30,9 @@ from marketplace.core.errors import Conflict, NotFound, PermissionDenied, Valida
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.orders import documents, notify, pricing, ratings
+from marketplace.orders.events import order_held
 from marketplace.orders.models import (
+    INTERNAL_STATES,
     Dispute,
     DocumentKind,
     Order,
@@ -57,6 +62,8 @@ def get_order(actor: Any, order_id: int) -> Order:
     order = db.session.get(Order, order_id)
     if order is None or company_id is None or order.side_of(company_id) is None:
         raise NotFound()
+    if order.side_of(company_id) == "seller" and order.status in INTERNAL_STATES:
+        raise NotFound()  # still the buyer's internal matter
     return order
 
 
@@ -71,6 +78,8 @@ def get_any_order(order_id: int) -> Order:
 def orders_query(company_id: int, *, role: str, status: str | None = None, q: str = ""):
     column = Order.buyer_company_id if role == "buyer" else Order.seller_company_id
     stmt = sa.select(Order).where(column == company_id)
+    if role != "buyer":
+        stmt = stmt.where(Order.status.notin_([str(s) for s in INTERNAL_STATES]))
     if status:
         stmt = stmt.where(Order.status == status)
     if q.strip():
@@ -141,11 +150,12 @@ def place_order(
         raise ValidationError(errors)
 
     first_offer = next(iter(priced.lines.values())).offer
+    held = _above_limit(actor, priced.net_total)
     order = Order(
         buyer_company_id=actor.company_id,
         seller_company_id=first_offer.company_id,
         placed_by_id=actor.id,
-        status=S.PLACED,
+        status=S.AWAITING_APPROVAL if held else S.PLACED,
         currency=priced.currency,
         reverse_charge=priced.reverse_charge,
         delivery=delivery,
@@ -181,9 +191,39 @@ def place_order(
         if not idempotency_key:
             raise
         return place_order(actor, data, idempotency_key=idempotency_key)
+    if held:
+        # no thread, no message, no notification: the seller hears of it once it is approved
+        _event(order, S.AWAITING_APPROVAL, actor, "buyer")
+        order_held.send(order, actor=actor)
+        return order, True
     _event(order, S.PLACED, actor, "buyer")
     notify.announce(order, actor, _("Order %(n)s placed.", n=order.number))
     return order, True
+
+
+def _above_limit(actor: Any, net_total: Money) -> bool:
+    """Above the person's spending limit (none set: no limit), compared as procurement does."""
+    limit = db.session.execute(
+        sa.select(SpendingLimit).where(
+            SpendingLimit.company_id == actor.company_id, SpendingLimit.user_id == actor.id
+        )
+    ).scalar_one_or_none()
+    return limit is not None and not limit.covers(net_total)
+
+
+def release_held(approver: Any, order: Order, comment: str = "") -> Order:
+    """The buyer's approver said yes: the order goes to the seller as if placed now."""
+    _move(order, {S.AWAITING_APPROVAL}, S.PLACED)
+    _event(order, S.PLACED, approver, "buyer", comment)
+    notify.announce(order, approver, _("Order %(n)s placed.", n=order.number))
+    return order
+
+
+def refuse_held(approver: Any, order: Order, comment: str) -> Order:
+    """The buyer's approver said no: the order closes without ever reaching the seller."""
+    _move(order, {S.AWAITING_APPROVAL}, S.REJECTED_INTERNALLY, closed_at=clock.now())
+    _event(order, S.REJECTED_INTERNALLY, approver, "buyer", comment)
+    return order
 
 
 # ---------------------------------------------------------------- transitions
@@ -552,6 +592,7 @@ def escrow_summary(order: Order) -> dict:
 
 def status_label(status: str) -> str:
     labels = {
+        S.AWAITING_APPROVAL: _("awaiting approval"), S.REJECTED_INTERNALLY: _("not approved"),
         S.PLACED: _("placed"), S.CONFIRMED: _("confirmed"), S.REJECTED: _("rejected"),
         S.CANCELLED: _("cancelled"), S.FUNDED: _("funded"), S.SHIPPED: _("shipped"),
         S.DELIVERED: _("delivered"), S.COMPLETED: _("completed"), S.DISPUTED: _("disputed"),

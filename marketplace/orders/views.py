@@ -79,7 +79,12 @@ def new():
         with saved(form, fields_only=True) as outcome:
             order, _created = services.place_order(current_user, data)
         if outcome.ok:
-            flash(_("Order %(n)s placed; the seller will confirm it.", n=order.number), "success")
+            if order.status == OrderStatus.AWAITING_APPROVAL:
+                flash(_("Order %(n)s is above your spending limit: it goes to the seller once "
+                        "an approver of your company approves it.", n=order.number), "success")  # fmt: skip
+            else:
+                flash(_("Order %(n)s placed; the seller will confirm it.", n=order.number),
+                      "success")  # fmt: skip
             return redirect(url_for("orders.detail", order_id=order.id))
     else:
         check_lines = True  # show every line's problems at once, not one round at a time

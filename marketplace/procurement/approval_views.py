@@ -29,6 +29,16 @@ def _members() -> list[tuple[int, str]]:
     ]
 
 
+@bp.app_template_global()
+def requisition_url(requisition) -> str:
+    """Where the purchase waiting for a decision can be read in full."""
+    if requisition.kind == "order":
+        return url_for("orders.detail", order_id=requisition.object_id)
+    if requisition.kind == "quote":
+        return url_for("procurement.quote", quote_id=requisition.object_id)
+    return url_for("procurement.tender", tender_id=requisition.object_id)
+
+
 @bp.get("/approvals")
 @login_required
 def page(limit_form: forms.LimitForm | None = None, status: int = 200):

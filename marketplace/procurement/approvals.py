@@ -9,14 +9,16 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import SpendingLimit, User
 from marketplace.core import clock
 from marketplace.core.access import Permission, Role, get_owned, require, role_allows
 from marketplace.core.errors import Conflict, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
+from marketplace.orders.events import order_held
+from marketplace.orders.models import Order
 from marketplace.procurement.announce import N_, to_people
-from marketplace.procurement.models import Requisition, RequisitionStatus, SpendingLimit
+from marketplace.procurement.models import Requisition, RequisitionStatus
 
 APPROVALS_PAGE = "procurement_approvals.page"
 
@@ -65,9 +67,7 @@ def set_limit(actor: Any, user_id: Any, amount: Money | None) -> SpendingLimit |
 def needs_approval(user: Any, total: Money) -> bool:
     """Above the person's limit (a limit in another currency cannot be compared: ask, to be safe)."""
     limit = limit_for(user)
-    if limit is None:
-        return False
-    return limit.currency != total.currency or total.amount > limit.amount
+    return limit is not None and not limit.covers(total)
 
 
 def approvers(company_id: int, exclude_user_id: int | None = None) -> list[User]:
@@ -107,6 +107,14 @@ def open_requisition(
         APPROVALS_PAGE,
     )
     return requisition
+
+
+@order_held.connect
+def _order_held(order: Order, *, actor: Any, **_extra: Any) -> None:
+    """An order above the buyer's limit waits here, next to quotes and awards (orders cannot
+    import procurement, so it tells through a signal)."""
+    open_requisition(actor, "order", order.id, f"{order.number} · {order.seller.name}",
+                     order.net_money)  # fmt: skip
 
 
 def get_requisition(actor: Any, requisition_id: int) -> Requisition:

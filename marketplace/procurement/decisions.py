@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 
 from marketplace.core.errors import Conflict
 from marketplace.core.extensions import db
+from marketplace.orders import services as orders
+from marketplace.orders.models import Order
 from marketplace.procurement import approvals, awards, quotes
 from marketplace.procurement.models import Bid, Quote, QuoteStatus, Requisition, Tender
 
@@ -37,6 +39,9 @@ def approve(actor: Any, requisition: Requisition, comment: str = "") -> Requisit
         quotes.move(quote, QuoteStatus.AWAITING_APPROVAL, QuoteStatus.ACCEPTED)
         quotes.finish(quote, requester)
         requisition.order_id = quote.order_id
+    elif requisition.kind == "order":
+        order = orders.release_held(actor, _held_order(requisition), comment)
+        requisition.order_id = order.id
     else:
         tender = db.session.get(Tender, requisition.object_id)
         bid = db.session.get(Bid, requisition.bid_id)
@@ -49,8 +54,18 @@ def approve(actor: Any, requisition: Requisition, comment: str = "") -> Requisit
 
 
 def reject(actor: Any, requisition: Requisition, comment: str) -> Requisition:
-    """Reject: a quote opens again for bargaining; a tender stays closed for another decision."""
+    """Reject: a quote opens again for bargaining; a tender stays closed for another decision;
+    a held order closes without reaching the seller."""
     approvals.decide(actor, requisition, False, comment)
     if requisition.kind == "quote":
         quotes.reopen(db.session.get(Quote, requisition.object_id))
+    elif requisition.kind == "order":
+        orders.refuse_held(actor, _held_order(requisition), requisition.comment)
     return requisition
+
+
+def _held_order(requisition: Requisition) -> Order:
+    order = db.session.get(Order, requisition.object_id)
+    if order is None or order.buyer_company_id != requisition.company_id:
+        raise Conflict(_("The order of this requisition no longer exists."))
+    return order

@@ -1,5 +1,5 @@
 """Quotes with their revisions, tenders (sealed and reverse auction) with bids and the bid log,
-spending limits and the requisitions that wait for an approver."""
+and the requisitions that wait for an approver (spending limits live with the users, in accounts)."""
 
 from __future__ import annotations
 
@@ -446,32 +446,6 @@ def _log_is_append_only(_mapper, _connection, _target) -> None:
     raise RuntimeError("The bid log is append-only.")
 
 
-class SpendingLimit(db.Model):
-    """How much one buyer may commit per purchase without an approver."""
-
-    __tablename__ = "spending_limits"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("companies.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    amount: Mapped[int] = mapped_column(sa.BigInteger)
-    currency: Mapped[str] = mapped_column(sa.String(3))
-    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now, onupdate=clock.now)
-
-    user: Mapped[User] = relationship(lazy="joined")
-
-    __table_args__ = (
-        sa.UniqueConstraint("company_id", "user_id"),
-        sa.CheckConstraint("amount >= 0", name="amount"),
-    )
-
-    @property
-    def money(self) -> Money:
-        return Money(self.amount, self.currency)
-
-
 class RequisitionStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -488,7 +462,7 @@ class Requisition(db.Model):
         sa.ForeignKey("companies.id", ondelete="CASCADE"), index=True
     )
     requester_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(sa.String(20))  # quote / tender
+    kind: Mapped[str] = mapped_column(sa.String(20))  # quote / tender / order
     object_id: Mapped[int]
     bid_id: Mapped[int | None]
     title: Mapped[str] = mapped_column(sa.String(300))
@@ -507,7 +481,7 @@ class Requisition(db.Model):
     approver: Mapped[User | None] = relationship(foreign_keys=[approver_id], lazy="joined")
 
     __table_args__ = (
-        sa.CheckConstraint("kind in ('quote','tender')", name="kind"),
+        sa.CheckConstraint("kind in ('quote','tender','order')", name="kind"),
         sa.CheckConstraint("status in ('pending','approved','rejected')", name="status"),
         # one purchase waits for one decision: a double click or a concurrent award cannot
         # queue a second requisition for the same object
