@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from listings import api as listings_api
@@ -28,7 +30,7 @@ from marketplace.companies import views as companies_views
 from marketplace.core import api as core_api
 from marketplace.core import headers as core_headers
 from marketplace.core import jobs as core_jobs
-from marketplace.core import templating
+from marketplace.core import security, templating
 from marketplace.core.config import PROJECT_ROOT, load_config
 from marketplace.core.db import configure_sqlite
 from marketplace.core.errors import DomainError
@@ -188,12 +190,43 @@ def register_error_handlers(app: Flask) -> None:
             return core_api.problem(400, "CSRF check failed", error.description)
         return render_template("errors.html", status=400, message=error.description), 400
 
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge):
+        message = _too_large_message()
+        if wants_json():
+            return core_api.problem(413, "Content too large", message)
+        back = urlsplit(request.referrer or "")
+        if back.netloc == request.host and back.path:
+            # Back to the form the person sent, which says what went wrong.
+            flash(message, "error")
+            target = back.path + (f"?{back.query}" if back.query else "")
+            return redirect(security.local_target(target, url_for("site.home")), 303)
+        return render_template("errors.html", status=413, message=message), 413
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
         if wants_json():
             return core_api.problem(status, error.name, error.description or "")
         return render_template("errors.html", status=status, message=error.description), status
+
+
+def _too_large_message() -> str:
+    config = current_app.config
+    megabyte = 1024 * 1024
+    total = config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length <= total:
+        # The whole fits, so one text field went over Werkzeug's in-memory limit.
+        return _(
+            "A text field is too long: at most %(kb)d KB each.",
+            kb=config["MAX_FORM_MEMORY_SIZE"] // 1024,
+        )
+    return _(
+        "What you sent is too large: at most %(total)d MB at once, each file up to %(file)d MB. "
+        "Send fewer or smaller files.",
+        total=total // megabyte,
+        file=config["MAX_DOCUMENT_BYTES"] // megabyte,
+    )
 
 
 def register_commands(app: Flask) -> None:

@@ -62,7 +62,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not embedded},
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance_path / "uploads"),
-        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)),
+        # A whole request: a message may carry 5 attachments of MAX_DOCUMENT_BYTES, plus its text.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 60 * 1024 * 1024)),
         "MAX_IMAGE_BYTES": int(env.get("MAX_IMAGE_BYTES", 5 * 1024 * 1024)),
         "MAX_DOCUMENT_BYTES": int(env.get("MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)),
         "MAIL_URL": env.get("MAIL_URL", ""),
