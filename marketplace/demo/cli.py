@@ -42,6 +42,5 @@ def seed_demo(if_empty: bool, count: int) -> None:
     click.echo(f"  operator  {market.operator.email}")
     click.echo(f"  buyer     {market.buyer.email}   ({market.buyer.company.name})")
     click.echo(f"  seller    {market.seller.email}  ({market.seller.company.name})")
-    click.echo("  seller 2  seller2@demo.example (a second supplier, for auctions)")
     click.echo("  admin     admin@demo.example   (owner rights except ownership)")
     click.echo(f"  seller 2  {procurement_demo.SECOND_SELLER} (bids in the demo auction)")

@@ -19,6 +19,7 @@ def test_seed_demo_builds_a_cross_industry_market_once(app):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "buyer@demo.example" in result.output and "Demo-Market-2026" in result.output
+    assert result.output.count("seller2@demo.example") == 1  # each sign-in listed once
     assert _count(sa.select(sa.func.count()).select_from(Company)) >= 150
     assert _count(sa.select(sa.func.count(sa.distinct(CompanyIndustry.industry)))) >= 12
     assert _count(sa.select(sa.func.count(sa.distinct(Company.country)))) >= 10
