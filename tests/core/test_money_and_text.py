@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from marketplace.companies import identifiers
+from marketplace.core.errors import ValidationError
 from marketplace.core.money import Money, MoneyError
-from marketplace.core.sanitize import clean_html, plain_text
+from marketplace.core.sanitize import check_length, clean_html, plain_text, too_long
 from marketplace.core.text import fold, slugify
 
 
@@ -72,3 +73,12 @@ def test_folding_and_slugs_handle_polish_letters():
     assert fold("Łódź żółć") == "Lodz zolc"
     assert slugify("Zakład Mechaniki — Łódź!") == "zaklad-mechaniki-lodz"
     assert slugify("***") == "item"
+
+
+def test_text_over_its_limit_is_a_field_error_and_text_at_the_limit_is_not():
+    assert too_long("x" * 80, 80) is None and too_long(None, 80) is None
+    assert too_long("x" * 81, 80) == "At most 80 characters."
+    check_length("title", "x" * 80, 80)
+    with pytest.raises(ValidationError) as error:
+        check_length("title", "x" * 81, 80)
+    assert error.value.errors == {"title": ["At most 80 characters."]}
