@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from marketplace.core.access import Permission, require
 from marketplace.core.api import PROBLEM_JSON, auth_required, doc, load_body, load_query
+from marketplace.core.errors import Conflict, ValidationError
 from marketplace.core.extensions import db
 from marketplace.orders import idempotency
 from marketplace.procurement import approvals, auctions, awards, decisions, quotes, schemas, tenders
@@ -147,7 +148,13 @@ def place_bid(tender_id: int) -> Response:
         bid = tenders.submit_sealed_bid(current_user, tender, data)
         return schemas.BidSchema(exclude=("rank", "score", "breakdown")).dump(bid), 201
 
-    return idempotency.once(run)
+    try:
+        return idempotency.once(run)
+    except (Conflict, ValidationError) as refusal:
+        # once() rolled the request back; the refused attempt is logged in a short transaction
+        auctions.record_refusal(current_user, tender, data.get("unit_price"), refusal)
+        db.session.commit()
+        raise
 
 
 @bp.get("/tenders/<int:tender_id>/bids")

@@ -1,5 +1,5 @@
 """Reverse auctions: bids that must beat the best price by the minimum decrement, anti-sniping,
-ranks without identities and the append-only bid log.
+ranks without identities and the append-only bid log (refused attempts included).
 
 Concurrency: a bid is accepted with one conditional UPDATE of the tender row that requires the
 tender version the bidder's check was made against. Two bids against the same best price cannot
@@ -102,6 +102,30 @@ def place_bid(actor: Any, tender: Tender, unit_price: Any) -> Bid:
     return bid
 
 
+def record_refusal(actor: Any, tender: Tender, unit_price: Any, refusal: Exception) -> None:
+    """Log a refused bid of a participant; the edge calls this after rolling the request back and
+    commits it on its own, so the log keeps the attempt the request did not keep."""
+    if tender.kind != TenderKind.REVERSE_AUCTION or not tender.may_take_part(actor.company_id):
+        return
+    if isinstance(unit_price, bool) or not isinstance(unit_price, int) or unit_price <= 0:
+        return  # not a price at all: nothing was bid
+    reason = getattr(refusal, "message", "") or str(refusal)
+    if isinstance(refusal, ValidationError) and refusal.errors.get("unit_price"):
+        reason = refusal.errors["unit_price"][0]
+    db.session.add(
+        BidLogEntry(
+            tender_id=tender.id,
+            supplier_company_id=actor.company_id,
+            user_id=actor.id,
+            unit_price=unit_price,
+            accepted=False,
+            reason=reason[:200],
+            at=clock.now(),
+        )
+    )
+    db.session.flush()
+
+
 def public_state(tender: Tender) -> dict:
     """What anyone in the room may know: no bidder identities, the best price only if allowed."""
     return {
@@ -145,7 +169,7 @@ def standing(actor: Any, tender: Tender) -> dict:
 
 
 def audit_log(actor: Any, tender: Tender) -> list[BidLogEntry]:
-    """The buyer's audit trail of every accepted bid, oldest first."""
+    """The buyer's audit trail of every bid attempt, accepted or refused, oldest first."""
     if tender.buyer_company_id != getattr(actor, "company_id", None):
         raise NotFound()
     return list(

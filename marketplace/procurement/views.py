@@ -12,7 +12,7 @@ from listings.models import BuyRequest
 from marketplace.companies.models import Company, CompanyStatus
 from marketplace.core import live, uploads
 from marketplace.core.access import Permission, require
-from marketplace.core.errors import ValidationError
+from marketplace.core.errors import Conflict, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.forms import committed, saved
 from marketplace.core.money import Money
@@ -232,14 +232,22 @@ def bid(tender_id: int):
     item = tenders.get_tender(current_user, tender_id)
     form = forms.AuctionBidForm() if item.is_auction else forms.sealed_bid_form(item.items)
     if form.validate_on_submit():
+        refused = None
         with saved(form) as outcome:
             if item.is_auction:
                 price = forms.minor(form.unit_price.data, item.currency, "unit_price", errors := {})
                 if errors:
                     raise ValidationError(errors)
-                auctions.place_bid(current_user, item, price)
+                try:
+                    auctions.place_bid(current_user, item, price)
+                except (Conflict, ValidationError) as error:
+                    refused = (price, error)
+                    raise
             else:
                 tenders.submit_sealed_bid(current_user, item, form.to_data(item.currency))
+        if refused is not None:  # the request is rolled back; the attempt is logged on its own
+            auctions.record_refusal(current_user, item, *refused)
+            db.session.commit()
         if outcome.ok:
             flash(_("Your bid is in."), "success")
             return _back("procurement.tender", tender_id=item.id)

@@ -13,7 +13,7 @@ from marketplace.core.errors import Conflict, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.orders.models import Order
 from marketplace.procurement import auctions
-from marketplace.procurement.models import BidLogEntry, Tender, TenderStatus
+from marketplace.procurement.models import Bid, BidLogEntry, Tender, TenderStatus
 from tests import factories
 from tests.procurement import factories as procurement_factories
 
@@ -153,7 +153,15 @@ def test_uninvited_and_late_bids_are_refused(client, buyer, seller_one, supplier
         headers=factories.bearer(seller_one),
     )  # fmt: skip
     assert late.status_code == 409
-    assert db.session.execute(sa.select(sa.func.count(BidLogEntry.id))).scalar_one() == 1
+    logged = db.session.execute(
+        sa.select(BidLogEntry.accepted, BidLogEntry.unit_price, BidLogEntry.reason).order_by(
+            BidLogEntry.id
+        )
+    ).all()  # the uninvited company's attempt and the price that was no price are not bids
+    assert [tuple(row) for row in logged] == [
+        (True, 90000, ""),
+        (False, 1000, "Bidding is closed."),
+    ]
 
 
 def test_the_bid_log_is_append_only(buyer, seller_one, supplier_one):
@@ -236,3 +244,30 @@ def test_room_forms_need_the_csrf_token_and_the_api_is_documented(
     for path in ("/api/v1/requests/{request_id}/quotes", "/api/v1/quotes/{quote_id}/accept",
                  "/api/v1/tenders", "/api/v1/tenders/{tender_id}/bids", "/api/v1/approvals"):  # fmt: skip
         assert path in paths, path
+
+
+def test_a_refused_bid_is_logged_for_the_buyer_though_nothing_else_is_kept(
+    app, client, buyer, seller_one, supplier_one
+):
+    auction = procurement_factories.auction(buyer, [supplier_one])
+    too_high = app.test_client(user=seller_one).post(
+        f"/procurement/tenders/{auction.id}/bid", data={"unit_price": "2000"}
+    )
+    assert too_high.status_code == 422 and b"Bid at most" in too_high.data
+    by_api = client.post(f"/api/v1/tenders/{auction.id}/bids", json={"unit_price": 150000},
+                         headers={**factories.bearer(seller_one), "Idempotency-Key": "b-1"})  # fmt: skip
+    assert by_api.status_code == 422 and "unit_price" in by_api.json["errors"]
+    db.session.rollback()  # what the request kept, and only that, is in the database
+    log = db.session.execute(sa.select(BidLogEntry).order_by(BidLogEntry.id)).scalars().all()
+    assert [(e.accepted, e.unit_price, e.user_id) for e in log] == [
+        (False, 200000, seller_one.id), (False, 150000, seller_one.id)
+    ]  # fmt: skip
+    assert all(e.reason.startswith("Bid at most") and e.tender_version is None for e in log)
+    assert db.session.execute(sa.select(sa.func.count(Bid.id))).scalar_one() == 0
+    assert db.session.get(Tender, auction.id).version == 0
+    room = app.test_client(user=buyer).get(f"/procurement/tenders/{auction.id}")
+    assert room.text.count("data-refused") == 2
+    # the key was not spent on the refusal: the same key may carry the corrected bid
+    retried = client.post(f"/api/v1/tenders/{auction.id}/bids", json={"unit_price": 90000},
+                          headers={**factories.bearer(seller_one), "Idempotency-Key": "b-1"})  # fmt: skip
+    assert retried.status_code == 201 and retried.json["my_rank"] == 1
