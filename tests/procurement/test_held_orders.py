@@ -153,3 +153,23 @@ def test_the_order_form_says_the_order_waits_for_approval(app, limited_buyer, of
     placed = db.session.execute(sa.select(Order)).scalar_one()
     assert placed.status == "awaiting_approval"
     assert approvals.pending_for("order", placed.id) is not None
+
+
+def test_the_api_rejects_a_held_order_only_with_a_comment(
+    client, limited_buyer, approver, seller_one, offer
+):
+    order = order_factories.order(limited_buyer, offer, quantity=20)
+    requisition = approvals.pending_for("order", order.id)
+    url = f"/api/v1/approvals/{requisition.id}/reject"
+    silent = client.post(url, json={}, headers=factories.bearer(approver))
+    assert silent.status_code == 422 and "comment" in silent.json["errors"]
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == "awaiting_approval"
+    rejected = client.post(url, json={"comment": "Not this quarter"},
+                           headers=factories.bearer(approver))  # fmt: skip
+    assert rejected.status_code == 200
+    assert (rejected.json["kind"], rejected.json["status"]) == ("order", "rejected")
+    assert rejected.json["order_id"] is None  # nothing was sent to a seller
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == "rejected_internally"
+    assert notifications.list_for(seller_one) == []
