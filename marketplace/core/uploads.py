@@ -1,4 +1,4 @@
-"""Uploaded files: size limits, content sniffing (never the extension alone), private storage."""
+"""Uploaded files: size limits, content sniffing (never the extension alone), private storage, removal after commit."""
 
 from __future__ import annotations
 
