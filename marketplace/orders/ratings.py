@@ -14,11 +14,12 @@ from flask_babel import gettext as _
 
 from marketplace.companies import services as companies
 from marketplace.companies.models import Company
-from marketplace.core import clock
+from marketplace.core import clock, jobs
 from marketplace.core.access import Permission, require
 from marketplace.core.clock import as_utc
 from marketplace.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.core.extensions import db
+from marketplace.orders import scorecard_sync
 from marketplace.orders.models import Dispute, Order, OrderStatus, Review
 from messaging.models import Message, MessageKind, ThreadParticipant
 
@@ -199,3 +200,12 @@ def refresh_scorecard(company_id: int) -> dict:
     if company is not None:
         companies.set_scorecard(company, figures)
     return figures
+
+
+@jobs.handler(scorecard_sync.REFRESH_JOB)
+def _refresh_job(payload: dict) -> None:
+    """The company answered in a thread: its median first response may have changed."""
+    refresh_scorecard(int(payload["company_id"]))  # the job runner commits
+
+
+scorecard_sync.register_events()
