@@ -126,12 +126,8 @@ def compute_scorecard(company_id: int, first_response_minutes: float | None = No
             )
         ).scalars()
     )
-    delivered = [o for o in traded if o.delivered_at is not None]
-    on_time_count = sum(
-        1
-        for o in delivered
-        if o.requested_date is None or o.delivered_at.date() <= o.requested_date
-    )
+    delivered = [o for o in traded if o.delivered_at is not None and o.requested_date is not None]
+    on_time_count = sum(1 for o in delivered if _on_time(o))
     disputed = db.session.execute(
         sa.select(sa.func.count(sa.distinct(Dispute.order_id)))
         .join(Dispute.order)
@@ -157,6 +153,15 @@ def compute_scorecard(company_id: int, first_response_minutes: float | None = No
         "dispute_rate": rounded(disputed / len(traded)) if traded else None,
         "median_first_response_minutes": first_response_minutes,
     }
+
+
+def _on_time(order: Order) -> bool:
+    """The on-time rule the scorecard states: only orders with an agreed delivery date count
+    (the caller leaves the others out). A delivery the buyer confirmed is on time when confirmed
+    by that date; one recorded automatically says nothing about the day the goods arrived, so it
+    is on time only when the goods were shipped by that date."""
+    moment = order.shipped_at if order.delivered_automatically else order.delivered_at
+    return moment is not None and as_utc(moment).date() <= order.requested_date
 
 
 def median_first_response_minutes(company_id: int) -> float | None:

@@ -36,7 +36,8 @@ def test_buyer_rates_once_and_seller_replies_once(client, api_a, api_b, owner_a,
     assert client.post(f"{url}/reply", json={"reply": "Again"}, headers=api_b).status_code == 409
     card = company_b.scorecard
     assert card["ratings_count"] == 1 and card["rating_overall"] == 4.0
-    assert card["orders_completed"] == 1 and card["on_time_rate"] == 1.0
+    assert card["orders_completed"] == 1
+    assert card["on_time_rate"] is None  # no delivery date was agreed: nothing to be on time for
     assert card["dispute_rate"] == 0.0
 
 
@@ -99,3 +100,32 @@ def test_shipping_schedules_the_automatic_delivery_job(owner_a, operator, compan
     clock.advance(dt.timedelta(days=7, minutes=2))
     jobs.run_pending()
     assert order.status == OrderStatus.COMPLETED
+
+
+def _shipped_with_date(owner_a, seller, operator, offer_b, days_ahead: int):
+    order = f.order(owner_a, offer_b, requested_date=clock.today() + dt.timedelta(days=days_ahead))
+    services.confirm(seller, order)
+    services.choose_payment(owner_a, order, "bank_transfer")
+    services.record_payment(operator, order, order.total_money)
+    return order
+
+
+def test_on_time_counts_only_agreed_dates_and_automatic_deliveries_by_their_shipping_day(
+    client, owner_a, operator, company_b, offer_b
+):
+    seller = f.seller_user(company_b)
+    undated = f.shipped_order(owner_a, seller, operator, offer_b)  # no date agreed: left out
+    services.deliver(owner_a, undated)
+    shipped_in_time = _shipped_with_date(owner_a, seller, operator, offer_b, 3)
+    services.ship(seller, shipped_in_time, "DHL", "1")
+    shipped_late = _shipped_with_date(owner_a, seller, operator, offer_b, 1)
+    clock.advance(dt.timedelta(days=2))
+    services.ship(seller, shipped_late, "DHL", "2")
+    clock.advance(dt.timedelta(days=14, minutes=1))
+    assert services.run_due_deliveries() == (2, 0)  # recorded long after both dates
+    assert shipped_in_time.delivered_automatically and shipped_late.delivered_automatically
+
+    card = ratings.compute_scorecard(company_b.id)
+    assert card["on_time_rate"] == 0.5  # of the two dated orders, the one shipped in time
+    page = client.get(f"/companies/{company_b.id}/scorecard").text
+    assert "50%" in page and "agreed delivery date only" in page
