@@ -137,7 +137,8 @@ def offer_image(offer_id: int, image_id: int):
     image = db.session.get(OfferImage, image_id)
     if image is None or image.offer_id != offer.id:
         raise NotFound()
-    return uploads.send(image.key, image.content_type)
+    # a public offer's pictures may sit in shared caches; a draft's stay private to its company
+    return uploads.send(image.key, image.content_type, public=offer.is_public)
 
 
 def _offer_form(offer: Offer | None, formdata=None) -> forms.OfferForm:

@@ -36,3 +36,23 @@ def test_a_removal_that_rolls_back_keeps_the_image_shown(app, client, owner_a, c
     db.session.commit()
     assert not path.exists()
     assert client.get(url).status_code == 404
+
+
+def test_a_published_offers_picture_may_be_cached_but_a_drafts_stays_private(
+    client, client_a, owner_a, company_a
+):
+    published = listing_factories.offer(company_a)
+    draft = listing_factories.offer(company_a, status="draft")
+    shown = services.add_image(owner_a, published, _png(), "sheet.png", 10**6)
+    hidden = services.add_image(owner_a, draft, _png(), "draft.png", 10**6)
+    db.session.commit()
+
+    public = client.get(f"/offers/{published.id}/images/{shown.id}")
+    assert public.status_code == 200
+    assert "public" in public.headers["Cache-Control"]
+
+    own = client_a.get(f"/offers/{draft.id}/images/{hidden.id}")
+    assert own.status_code == 200
+    assert "no-store" in own.headers["Cache-Control"]
+    assert "public" not in own.headers["Cache-Control"]
+    assert client.get(f"/offers/{draft.id}/images/{hidden.id}").status_code == 404
