@@ -141,19 +141,25 @@ def place_bid(tender_id: int) -> Response:
     tender = tenders.get_tender(current_user, tender_id)
     data = load_body(schemas.BidInputSchema())
 
+    refused: list[Exception] = []
+
     def run() -> tuple[dict, int]:
         if tender.is_auction:
-            auctions.place_bid(current_user, tender, data.get("unit_price"))
+            try:
+                auctions.place_bid(current_user, tender, data.get("unit_price"))
+            except (Conflict, ValidationError) as refusal:
+                refused.append(refusal)
+                raise
             return auctions.standing(current_user, tender), 201
         bid = tenders.submit_sealed_bid(current_user, tender, data)
         return schemas.BidSchema(exclude=("rank", "score", "breakdown")).dump(bid), 201
 
     try:
         return idempotency.once(run)
-    except (Conflict, ValidationError) as refusal:
-        # once() rolled the request back; the refused attempt is logged in a short transaction
-        auctions.record_refusal(current_user, tender, data.get("unit_price"), refusal)
-        db.session.commit()
+    except (Conflict, ValidationError):
+        if refused:  # once() rolled the request back; the attempt is logged in a short transaction
+            auctions.record_refusal(current_user, tender, data.get("unit_price"), refused[0])
+            db.session.commit()
         raise
 
 
