@@ -99,6 +99,7 @@ def fill_database(count: int) -> None:
     """count published offers of count/20 companies written straight to the tables (fast)."""
     from listings.categories import load_categories  # noqa: PLC0415 - bench only
     from listings.models import Category, Offer, PriceTier  # noqa: PLC0415
+    from marketplace.companies.models import Company  # noqa: PLC0415
     from marketplace.companies.services import create_company  # noqa: PLC0415
     from marketplace.core.extensions import db  # noqa: PLC0415
 
@@ -116,6 +117,7 @@ def fill_database(count: int) -> None:
         company_ids.append(company.id)
     db.session.flush()
     now = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)  # not "changed during the reindex"
+    db.session.execute(sa.update(Company).values(updated_at=now))
     offer_id = 0
     for batch in generate(count):
         offers, tiers = [], []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from listings.models import Category
 from marketplace.companies.models import Company
@@ -23,7 +24,17 @@ NO_EXPIRY = 10**6  # days: an offer without an end date never drops out by date
 
 
 def _text(*parts: object) -> str:
-    return " ".join(terms(" ".join(str(p) for p in parts if p)))
+    text = " ".join(str(p) for p in parts if p)
+    return " ".join(terms(text)) if text else ""
+
+
+@functools.lru_cache(maxsize=8192)
+def _shared_text(text: str) -> str:
+    """_text of a part many offers repeat (their seller's name; their category path's names).
+
+    The analyser never makes a term across a space, so the terms of parts joined by spaces are
+    the parts' terms joined: each shared part is analysed once per reindex, not once per offer."""
+    return _text(text)
 
 
 def _key(value: int, object_id: int) -> int:
@@ -90,6 +101,14 @@ def company_summary(company: Company) -> dict:
     }
 
 
+class CategoryName(NamedTuple):
+    """What an offer's document repeats of each category on its path (a reindex reads these)."""
+
+    slug: str
+    name_en: str
+    name_pl: str
+
+
 @dataclasses.dataclass(frozen=True)
 class Supplier:
     """What an offer's document repeats of its company; computed once per company in a reindex."""
@@ -125,7 +144,7 @@ def offer_document(
     rates: dict[str, int],
     *,
     seller: Supplier | None = None,
-    path: list[Any] | None = None,
+    path: list[Any] | tuple[CategoryName, ...] | None = None,
     lowest: Money | None = _UNSET,
 ) -> dict:
     """Everything the index keeps about one public offer.
@@ -143,17 +162,22 @@ def offer_document(
         for key, value in (offer.attributes or {}).items()
         if isinstance(value, str | int | bool) and not isinstance(value, float)
     }
-    category_names = [n for c in path for n in (c.name_en, c.name_pl)]
+    category_names = " ".join(n for c in path for n in (c.name_en, c.name_pl))
+    leaf = path[-1]
     return {
         "id": offer.id,
         "title_t": _text(offer.title),
-        "text_t": _text(
-            offer.description,
-            " ".join(category_names),
-            company.name,
-            " ".join(str(v) for v in attributes.values()),
-            offer.sku,
-            offer.incoterm_place,
+        "text_t": " ".join(
+            part
+            for part in (
+                _text(offer.description),
+                _shared_text(category_names),
+                _shared_text(company.name),
+                _text(
+                    " ".join(str(v) for v in attributes.values()), offer.sku, offer.incoterm_place
+                ),
+            )
+            if part
         ),
         "cjk": cjk_field(f"{offer.title} {offer.description}"),
         "category": [c.slug for c in path],
@@ -181,11 +205,7 @@ def offer_document(
             "lead_time_days": offer.lead_time_days,
             "price": {"amount": lowest.amount, "currency": lowest.currency} if lowest else None,
             "price_eur": price_eur,
-            "category": {
-                "slug": path[-1].slug,
-                "name_en": path[-1].name_en,
-                "name_pl": path[-1].name_pl,
-            },
+            "category": {"slug": leaf.slug, "name_en": leaf.name_en, "name_pl": leaf.name_pl},
             "company": company.summary,
             "published_at": (offer.published_at or offer.created_at).isoformat(),
         },

@@ -9,7 +9,6 @@ import gc
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import url_for
@@ -31,6 +30,7 @@ from search.analysis import fold, parse, terms
 from search.backends import BackendUnavailable
 from search.documents import (
     EPOCH,
+    CategoryName,
     Supplier,
     category_path,
     chunked,
@@ -558,12 +558,6 @@ def documents(kind: str, batch: int = 1000) -> Iterator[list[dict]]:
             db.session.expunge_all()
 
 
-class CategoryName(NamedTuple):
-    slug: str
-    name_en: str
-    name_pl: str
-
-
 _OFFER_COLUMNS = (Offer.id, Offer.company_id, Offer.category_id, Offer.title, Offer.description,
                   Offer.attributes, Offer.sku, Offer.incoterm_place, Offer.unit, Offer.moq,
                   Offer.currency, Offer.price_on_request, Offer.lead_time_days, Offer.valid_until,
@@ -574,28 +568,30 @@ def _offer_documents(batch: int) -> Iterator[list[dict]]:
     """Offer documents read as plain rows: categories and sellers looked up once, prices in bulk.
 
     The same documents as offer_document(Offer) gives, at several times the speed of loading
-    every offer, price tier and company as ORM objects."""
+    every offer, price tier and company as ORM objects. One query streams the offers with their
+    lowest price in batches (a server-side cursor on PostgreSQL): no list of every id first and
+    no second query per batch."""
     session = db.session
     rates = currency_rates()
     paths = {
-        c.id: [CategoryName(p.slug, p.name_en, p.name_pl) for p in category_path(c)]
+        c.id: tuple(CategoryName(p.slug, p.name_en, p.name_pl) for p in category_path(c))
         for c in session.execute(sa.select(Category)).scalars()
     }
     sellers: dict[int, Supplier] = {}
-    ids = list(session.execute(_public_offer_ids()).scalars())
-    for chunk in chunked(ids, batch):
-        rows = session.execute(
-            sa.select(*_OFFER_COLUMNS)
-            .join(Company, Company.id == Offer.company_id)
-            .where(Offer.id.in_(chunk), *public_offer_conditions())
-        ).all()
-        lowest = dict(
-            session.execute(
-                sa.select(PriceTier.offer_id, sa.func.min(PriceTier.unit_price))
-                .where(PriceTier.offer_id.in_(chunk))
-                .group_by(PriceTier.offer_id)
-            ).all()
-        )
+    lowest = (
+        sa.select(sa.func.min(PriceTier.unit_price))
+        .where(PriceTier.offer_id == Offer.id)
+        .correlate(Offer)
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(*_OFFER_COLUMNS, lowest.label("lowest"))
+        .join(Company, Company.id == Offer.company_id)
+        .where(*public_offer_conditions())
+        .order_by(Offer.id)
+        .execution_options(yield_per=batch)
+    )
+    for rows in session.execute(stmt).partitions():
         missing = {row.company_id for row in rows} - sellers.keys()
         if missing:
             for company in outbox.active_companies(session, sorted(missing)):
@@ -603,7 +599,7 @@ def _offer_documents(batch: int) -> Iterator[list[dict]]:
             session.expunge_all()
         docs = []
         for row in rows:
-            amount = None if row.price_on_request else lowest.get(row.id)
+            amount = None if row.price_on_request else row.lowest
             price = Money(amount, row.currency) if amount is not None else None
             docs.append(offer_document(row, rates, seller=sellers[row.company_id],
                                        path=paths[row.category_id], lowest=price))  # fmt: skip

@@ -21,3 +21,14 @@ def test_polish_and_other_letters_fold_to_what_buyers_type():
 
 def test_terms_are_folded_and_stemmed():
     assert terms("Rury stalowe, Pipes") == ["ruri", "stalow", "pipe"]  # English stemmer on all text
+
+
+@given(st.lists(st.text(max_size=30), max_size=5))
+def test_parts_analysed_apart_give_the_terms_of_the_whole(parts):
+    """A reindex analyses a seller's name and a category path once and reuses the terms."""
+    whole = terms(" ".join(parts))
+    assert whole == [term for part in parts for term in terms(part)]
+
+
+def test_text_beyond_the_basic_plane_folds_too():
+    assert fold("𝐒𝐭𝐞𝐞𝐥 Łódź 😀") == "steel lodz 😀"
