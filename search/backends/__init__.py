@@ -49,13 +49,22 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
-    """(min_lat, max_lat, min_lon, max_lon) enclosing the circle; the poles widen it to all lons."""
-    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    """(min_lat, max_lat, min_lon, max_lon) enclosing the circle.
+
+    A circle reaching a pole or across the 180th meridian spans every longitude. The widest
+    longitude of a circle of angular radius t around latitude p is asin(sin t / cos p), a little
+    more than t / cos p: the flat formula would cut off its east and west ends.
+    """
+    angle = radius_km / EARTH_RADIUS_KM
+    dlat = math.degrees(angle) + 1e-9  # float rounding must never shave a point off
     min_lat, max_lat = max(-90.0, lat - dlat), min(90.0, lat + dlat)
-    if min_lat <= -90 or max_lat >= 90 or radius_km >= 5000:
+    if min_lat <= -90 or max_lat >= 90:
         return min_lat, max_lat, -180.0, 180.0
-    dlon = math.degrees(radius_km / (EARTH_RADIUS_KM * math.cos(math.radians(lat))))
-    return min_lat, max_lat, max(-180.0, lon - dlon), min(180.0, lon + dlon)
+    ratio = math.sin(angle) / math.cos(math.radians(lat))
+    dlon = math.degrees(math.asin(min(1.0, ratio))) + 1e-9
+    if lon - dlon < -180 or lon + dlon > 180:
+        return min_lat, max_lat, -180.0, 180.0
+    return min_lat, max_lat, lon - dlon, lon + dlon
 
 
 def facet_value(bucket: dict) -> str:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import fcntl
-import functools
 import json
 import logging
-import math
 import os
 import re
 import shutil
@@ -21,7 +19,8 @@ import tantivy
 from tantivy import FieldType, Occur, Order, Query
 
 from search.analysis import fuzziness
-from search.backends import BackendUnavailable, bounding_box, facet_value, haversine_km
+from search.backends import BackendUnavailable, facet_value, haversine_km, tantivy_geo
+from search.backends.tantivy_geo import geo_cell
 from search.query import (
     KINDS,
     MAX_RELEVANCE_OFFSET,
@@ -55,10 +54,7 @@ SORT_FIELDS = {
     "price_desc": ("price_down", Order.Desc),
 }
 TEXT_FIELDS = (("title_t", 3.0), ("text_t", 1.0))
-GEO_CANDIDATES = 50_000  # radius and distance questions look at no more documents than this
 WRITER_HEAP = 64_000_000
-CELL_DEGREES = 0.1  # geo grid: about 11 km north-south
-MAX_CELLS = 20_000  # beyond this (a radius of ~700 km) radius questions scan candidates instead
 POINTER_CHECK_SECONDS = 1.0  # how soon another process's reindex is noticed
 BUILDING = ".building"  # inside a folder a rebuild is filling: the builder's process id
 _FACET_POOL = concurrent.futures.ThreadPoolExecutor(
@@ -88,35 +84,6 @@ def build_schema() -> tantivy.Schema:
 def _terms_analyzer() -> tantivy.TextAnalyzer:
     # Documents and queries arrive already analysed (search.analysis): split on spaces only.
     return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
-
-
-def geo_cell(lat: float, lon: float) -> str:
-    """The grid cell (CELL_DEGREES square) a point lies in."""
-    return f"{math.floor(lat / CELL_DEGREES)}:{math.floor(lon / CELL_DEGREES)}"
-
-
-@functools.lru_cache(maxsize=512)  # the same cities and radii come back again and again
-def cells_around(
-    lat: float, lon: float, radius_km: float
-) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """Cells wholly inside the circle and cells its edge crosses; None when there are too many."""
-    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_km)
-    rows = range(math.floor(min_lat / CELL_DEGREES), math.floor(max_lat / CELL_DEGREES) + 1)
-    cols = range(math.floor(min_lon / CELL_DEGREES), math.floor(max_lon / CELL_DEGREES) + 1)
-    if len(rows) * len(cols) > MAX_CELLS:
-        return None
-    inside, edge = [], []
-    for row in rows:
-        south, north = row * CELL_DEGREES, (row + 1) * CELL_DEGREES
-        for col in cols:
-            west, east = col * CELL_DEGREES, (col + 1) * CELL_DEGREES
-            corners = [haversine_km(lat, lon, a, b) for a in (south, north) for b in (west, east)]
-            nearest = haversine_km(lat, lon, min(max(lat, south), north), min(max(lon, west), east))
-            if max(corners) <= radius_km * 0.999:  # a margin for the flat-corner assumption
-                inside.append(f"{row}:{col}")
-            elif nearest <= radius_km * 1.001:
-                edge.append(f"{row}:{col}")
-    return tuple(inside), tuple(edge)
 
 
 def _being_built(folder: Path) -> bool:
@@ -437,113 +404,6 @@ class TantivyBackend:
         clauses += [(Occur.MustNot, q) for q in self._exclusions(query)]
         return Query.boolean_query(clauses)
 
-    def _geo_candidates(
-        self, searcher: tantivy.Searcher, query: SearchQuery, base: Query
-    ) -> list[tuple[float, int, tantivy.DocAddress, float]]:
-        """(distance, id, address, score) of every match inside the radius, best score first."""
-        point = query.near
-        radius = query.radius_km or 20000.0
-        min_lat, max_lat, min_lon, max_lon = bounding_box(point.lat, point.lon, radius)
-        box = Query.boolean_query(
-            [
-                (Occur.Must, base),
-                (Occur.Must, Query.const_score_query(
-                    Query.range_query(self.schema, "lat", FieldType.Float, min_lat, max_lat), 0.0)),
-                (Occur.Must, Query.const_score_query(
-                    Query.range_query(self.schema, "lon", FieldType.Float, min_lon, max_lon), 0.0)),
-            ]
-        )  # fmt: skip
-        found = searcher.search(box, GEO_CANDIDATES, count=False, weight_by_field="boost").hits
-        if not found:
-            return []
-        addresses = [a for _s, a in found]
-        lats = searcher.fast_field_values("lat", addresses)
-        lons = searcher.fast_field_values("lon", addresses)
-        ids = searcher.fast_field_values("id", addresses)
-        out = []
-        for (score, address), lat, lon, object_id in zip(found, lats, lons, ids, strict=True):
-            distance = haversine_km(point.lat, point.lon, lat, lon)
-            if distance <= radius:
-                out.append((distance, object_id, address, score))
-        return out
-
-    def _within(
-        self, searcher: tantivy.Searcher, query: SearchQuery, base: Query, inside, edge
-    ) -> Query:
-        """base narrowed to the circle: whole cells by term, edge cells checked point by point."""
-        s = self.schema
-        accepted: list[int] = []
-        if edge:
-            near_edge = Query.boolean_query(
-                [(Occur.Must, base),
-                 (Occur.Must, Query.const_score_query(Query.term_set_query(s, "geo_cell", list(edge)), 0.0))]
-            )  # fmt: skip
-            addresses = [
-                a for _s, a in searcher.search(near_edge, GEO_CANDIDATES, count=False).hits
-            ]
-            if addresses:
-                point = query.near
-                for lat, lon, object_id in zip(
-                    searcher.fast_field_values("lat", addresses),
-                    searcher.fast_field_values("lon", addresses),
-                    searcher.fast_field_values("id", addresses),
-                    strict=True,
-                ):
-                    if haversine_km(point.lat, point.lon, lat, lon) <= query.radius_km:
-                        accepted.append(object_id)
-        shoulds = (
-            [(Occur.Should, Query.term_set_query(s, "geo_cell", list(inside)))] if inside else []
-        )
-        if accepted:
-            shoulds.append((Occur.Should, Query.term_set_query(s, "id", accepted)))
-        if not shoulds:
-            return Query.empty_query()
-        return Query.boolean_query(
-            [(Occur.Must, base), (Occur.Must, Query.const_score_query(Query.boolean_query(shoulds), 0.0))]
-        )  # fmt: skip
-
-    def _geo_search(
-        self, searcher: tantivy.Searcher, query: SearchQuery, base: Query
-    ) -> SearchResult:
-        """Radius and distance questions: the candidates are exact, so sort and page them here."""
-        sort, state, limit = query.effective_sort, query.cursor_state or {}, query.limit
-        candidates = self._geo_candidates(searcher, query, base)
-        if not candidates:
-            return SearchResult(0, [], self._empty_facets(query), None)
-        ids = [c[1] for c in candidates]
-        facets = self._facets(
-            searcher,
-            query,
-            Query.const_score_query(Query.term_set_query(self.schema, "id", ids), 0.0),
-        )
-        if sort == "distance":
-            keyed = sorted(((c[0], c[1]), c) for c in candidates)
-        elif sort in SORT_FIELDS:
-            field, order = SORT_FIELDS[sort]
-            values = searcher.fast_field_values(field, [c[2] for c in candidates])
-            sign = -1 if order == Order.Desc else 1
-            keyed = sorted(((sign * v, 0), c) for v, c in zip(values, candidates, strict=True))
-        else:
-            offset = state.get("o", 0)
-            keyed = [((i, 0), c) for i, c in enumerate(candidates)][offset:]
-        if "k" in state:
-            last = tuple(state["k"])
-            if sort in SORT_FIELDS:
-                last = ((-1 if SORT_FIELDS[sort][1] == Order.Desc else 1) * last[0], 0)
-            keyed = [item for item in keyed if item[0] > last]
-        page = keyed[: limit + 1]
-        hits = [self._hit(searcher, c[2], c[3], c[0]) for _k, c in page[:limit]]
-        cursor = None
-        if len(page) > limit:
-            key, last_c = page[limit - 1]
-            if sort == "distance":
-                cursor = encode_cursor({"s": sort, "k": [last_c[0], last_c[1]]})
-            elif sort in SORT_FIELDS:
-                cursor = encode_cursor({"s": sort, "k": [abs(key[0]), 0]})
-            elif state.get("o", 0) + limit <= MAX_RELEVANCE_OFFSET:
-                cursor = encode_cursor({"s": sort, "o": state.get("o", 0) + limit})
-        return SearchResult(len(candidates), hits, facets, cursor)
-
     def _facets(self, searcher: tantivy.Searcher, query: SearchQuery, base: Query) -> dict:
         if not query.facets:
             return {}
@@ -575,19 +435,35 @@ class TantivyBackend:
         searcher = self._slot(query.kind).index.searcher()
         sort = query.effective_sort
         base = self._base(query)
-        if query.near is not None and (query.radius_km is not None or sort == "distance"):
-            cells = None
-            if sort != "distance" and query.radius_km is not None:
-                cells = cells_around(query.near.lat, query.near.lon, query.radius_km)
-            if cells is None:
-                return self._geo_search(searcher, query, base)
-            base = self._within(searcher, query, base, *cells)
+        geo = query.near is not None and (query.radius_km is not None or sort == "distance")
+        if geo and query.radius_km is not None:  # a circle holds only offers with a place
+            base = tantivy_geo.circle(searcher, self.schema, query.near, query.radius_km, base)
+        elif geo:
+            base = tantivy_geo.located(self.schema, base)
         # Facet counts are a second pass over the matches: run it on another core meanwhile
         # (tantivy lets go of the GIL while it searches; about a third off the wall time).
         counting = _FACET_POOL.submit(self._facets, searcher, query, base) if query.facets else None
-        result = self._hits(searcher, query, base)
+        if geo and sort == "distance":
+            result = self._nearest(searcher, query, base)
+        else:
+            result = self._hits(searcher, query, base)
         result.facets = counting.result() if counting is not None else {}
         return result
+
+    def _nearest(self, searcher: tantivy.Searcher, query: SearchQuery, base: Query) -> SearchResult:
+        """Nearest first, exactly: total counted, the page read ring by ring after the cursor."""
+        state = query.cursor_state or {}
+        after = tuple(state["k"]) if "k" in state else None
+        total = searcher.search(base, 1, count=True).count
+        page = tantivy_geo.nearest(
+            searcher, self.schema, query.near, base, after, query.limit + 1, query.radius_km
+        )
+        hits = [self._hit(searcher, a, None, d) for d, _id, a in page[: query.limit]]
+        cursor = None
+        if len(page) > query.limit:
+            distance, object_id, _address = page[query.limit - 1]
+            cursor = encode_cursor({"s": "distance", "k": [distance, object_id]})
+        return SearchResult(total, hits, {}, cursor)
 
     def _hits(self, searcher: tantivy.Searcher, query: SearchQuery, base: Query) -> SearchResult:
         s = self.schema

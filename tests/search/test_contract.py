@@ -467,3 +467,27 @@ def test_similar_suppliers_find_the_one_that_makes_the_same(market, index):
     similar = [h.id for h in service.similar_companies(market["poznan"].id)]
     assert similar[0] == twin.id
     assert market["poznan"].id not in similar
+
+
+def test_a_wide_radius_holds_exactly_the_offers_inside_it(market):
+    o = market["offers"]
+    # 1,000 km spans more grid cells than are listed one by one: Poznań, Łódź, Berlin; not Shenzhen.
+    wide = search(near="52.4064,16.9252", radius_km="1000")
+    assert wide.total == 4
+    assert set(ids(wide)) == {o["pipes"].id, o["rury"].id, o["pigment"].id, o["fittings"].id}
+    assert {b.value: b.count for b in wide.facets["country"]} == {"PL": 3, "DE": 1}
+
+
+def test_nearest_first_without_a_radius_pages_across_the_world(market):
+    o = market["offers"]
+    seen, cursor = [], None
+    for _page in range(10):
+        params = {"near": "52.4064,16.9252", "sort": "distance", "limit": "2"}
+        result = search(**params, **({"cursor": cursor} if cursor else {}))
+        assert result.total == 5
+        seen += ids(result)
+        cursor = result.next_cursor
+        if not cursor:
+            break
+    poznan = sorted([o["pipes"].id, o["rury"].id])
+    assert seen == [*poznan, o["pigment"].id, o["fittings"].id, o["cn"].id]
