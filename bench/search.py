@@ -30,7 +30,7 @@ from werkzeug.datastructures import MultiDict  # noqa: E402
 from listings.tree import TREE  # noqa: E402
 from marketplace.app import create_app  # noqa: E402
 from marketplace.demo.vocabulary import CITIES, INDUSTRY_PROFILES  # noqa: E402
-from search import engine, service  # noqa: E402
+from search import engine, reindex, service  # noqa: E402
 from search.analysis import cjk_field, terms  # noqa: E402
 from search.backends import haversine_km  # noqa: E402
 from search.backends.tantivy_backend import TantivyBackend  # noqa: E402
@@ -155,9 +155,9 @@ def database_reindex(app, workdir: Path, count: int) -> None:
         if os.environ.get("BENCH_PROFILE"):
             import cProfile  # noqa: PLC0415
 
-            cProfile.runctx("service.reindex(OFFERS, lambda n: None)", globals(), locals(),
+            cProfile.runctx("reindex.reindex(OFFERS, lambda n: None)", globals(), locals(),
                             os.environ["BENCH_PROFILE"])  # fmt: skip
-        done = service.reindex(OFFERS, lambda n: None)
+        done = reindex.reindex(OFFERS, lambda n: None)
         elapsed = time.perf_counter() - started
     print(f"reindex from the database (SQLite): {done:,} offers in {elapsed:.1f} s -> "
           f"{done / elapsed:,.0f} offers/s")  # fmt: skip

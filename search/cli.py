@@ -8,7 +8,8 @@ import click
 from flask.cli import AppGroup
 
 from marketplace.core.extensions import db
-from search import engine, outbox, service
+from search import engine, outbox
+from search import reindex as rebuilding
 from search.query import KINDS
 
 cli = AppGroup("search", help="Search index: reindex, status, worker.")
@@ -19,10 +20,10 @@ cli = AppGroup("search", help="Search index: reindex, status, worker.")
 def reindex(kinds: tuple[str, ...]) -> None:
     """Rebuild the index from the database into a new version and swap it in."""
     for kind in kinds or KINDS:
-        total = service.count_documents(kind)
+        total = rebuilding.count_documents(kind)
         started = time.perf_counter()
         with click.progressbar(length=total, label=f"{kind:10}") as bar:
-            count = service.reindex(kind, bar.update)
+            count = rebuilding.reindex(kind, bar.update)
         elapsed = time.perf_counter() - started
         db.session.commit()
         rate = count / elapsed if elapsed else 0

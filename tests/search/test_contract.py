@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from marketplace.core import clock
-from search import service
+from search import reindex, service
 from search.query import COMPANIES, OFFERS, Point, SearchQuery
 from tests.search import factories as f
 
@@ -324,7 +324,7 @@ def test_company_changes_reach_its_offers(market, index):
 
 def test_reindex_swaps_in_a_complete_index(market, backend):
     before = backend.stats()[OFFERS]["index"]
-    count = service.reindex(OFFERS, lambda n: None)
+    count = reindex.reindex(OFFERS, lambda n: None)
     assert count == 5
     assert backend.stats()[OFFERS]["index"] != before
     assert backend.stats()[OFFERS]["documents"] == 5
@@ -399,7 +399,7 @@ def test_reindex_builds_the_same_documents_as_each_change_does(market):
     market["poznan"].scorecard = {"rating_overall": 4.2, "ratings_count": 4}
     db.session.flush()
     rates = service.currency_rates()
-    built = {doc["id"]: doc for batch in service.documents(OFFERS, batch=2) for doc in batch}
+    built = {doc["id"]: doc for batch in reindex.documents(OFFERS, batch=2) for doc in batch}
     public = [o for o in market["offers"].values() if o.status == "published"]
     assert sorted(built) == sorted(o.id for o in public)
     for offer in public:

@@ -16,7 +16,7 @@ from listings.models import PriceTier
 from marketplace.companies.models import Certificate, Company
 from marketplace.core import clock
 from marketplace.core.extensions import db
-from search import service
+from search import reindex, service
 from search.query import COMPANIES, OFFERS
 from tests.search import factories as f
 
@@ -62,9 +62,9 @@ def test_a_supplier_suspended_during_the_rebuild_takes_its_offers_out(mills, ind
         db.session.flush()
         index()
 
-    service.reindex(OFFERS, once(suspend))
+    reindex.reindex(OFFERS, once(suspend))
     assert ids(search(q="steel")) == [offers["beams"].id]
-    service.reindex(COMPANIES, once(lambda: None))
+    reindex.reindex(COMPANIES, once(lambda: None))
     assert ids(search(kind=COMPANIES, q="steel")) == [keeper.id]
 
 
@@ -79,7 +79,7 @@ def test_a_certificate_gained_during_the_rebuild_reaches_the_new_index(mills, in
         db.session.flush()
         index()
 
-    service.reindex(OFFERS, once(certify))
+    reindex.reindex(OFFERS, once(certify))
     assert ids(search(certificate="iso-14001")) == [offers["beams"].id]
 
 
@@ -92,7 +92,7 @@ def test_a_price_changed_during_the_rebuild_reaches_the_new_index(mills, index):
         db.session.flush()
         index()
 
-    service.reindex(OFFERS, once(cheaper))
+    reindex.reindex(OFFERS, once(cheaper))
     assert ids(search(price_max="100")) == [offers["rails"].id]
 
 
@@ -105,6 +105,6 @@ def test_buyers_find_offers_throughout_the_rebuild(mills):
         seen.append(ids(search(q="steel")))
         seen.append(ids(search()))
 
-    service.reindex(OFFERS, look)
+    reindex.reindex(OFFERS, look)
     assert seen and all(found == everything for found in seen)
     assert ids(search(q="steel")) == everything
