@@ -26,6 +26,7 @@ from search import engine, outbox
 from search.backends.elastic import ElasticsearchBackend
 from search.backends.tantivy_backend import TantivyBackend
 from tests.components import unavailable
+from tests.search import factories as f
 
 BACKENDS = ["tantivy", "elasticsearch"]
 _names = itertools.count(1)
@@ -130,6 +131,71 @@ def index(backend):
         return total
 
     return ship
+
+
+@pytest.fixture
+def market(index):
+    """Suppliers in Poznań, Łódź, Berlin and Shenzhen with five public offers and a draft."""
+    poznan = f.supplier(
+        "Alpha Stal",
+        city="Poznań",
+        lat=52.4064,
+        lon=16.9252,
+        verified=True,
+        certificates=["iso-9001"],
+        description="Rury i blachy ze stali nierdzewnej",
+    )
+    lodz = f.supplier(
+        "Łódź Chemia",
+        city="Łódź",
+        lat=51.7592,
+        lon=19.4560,
+        industries=["chemicals"],
+        description="Barwniki, żółć pigmentowa",
+    )
+    berlin = f.supplier("Berlin Fittings GmbH", country="DE", city="Berlin", lat=52.52, lon=13.405)
+    shenzhen = f.supplier("Shenzhen Steel", country="CN", city="Shenzhen", lat=22.54, lon=114.06)
+    offers = {
+        "pipes": f.offer(
+            poznan,
+            "Stainless steel pipes 1.4301",
+            description="Seamless pipes for food industry",
+            price=12_000,
+            moq=10,
+            lead_time_days=7,
+            attributes={"steel_grade": "1.4301"},
+        ),
+        "rury": f.offer(
+            poznan,
+            "Rury stalowe ocynkowane",
+            description="Rury stalowe do instalacji",
+            price=43_000,
+            currency="PLN",
+            moq=100,
+            lead_time_days=21,
+        ),
+        "pigment": f.offer(
+            lodz, "Żółć pigment for paints", category_slug="pigments-dyes", price=None
+        ),
+        "fittings": f.offer(
+            berlin,
+            "Pipe fittings and elbows",
+            category_slug="fasteners",
+            price=5_000,
+            moq=50,
+            lead_time_days=30,
+        ),
+        "cn": f.offer(
+            shenzhen,
+            "不锈钢管 stainless tube",
+            category_slug="stainless-steel",
+            price=3_000,
+            lead_time_days=45,
+        ),
+        "draft": f.offer(poznan, "Secret stainless prototype", status="draft"),
+    }
+    index()
+    return {"offers": offers, "poznan": poznan, "lodz": lodz, "berlin": berlin, "cn": shenzhen}
 
 
 @pytest.fixture(autouse=True)

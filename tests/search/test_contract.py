@@ -20,70 +20,6 @@ def ids(result):
     return [h.id for h in result.hits]
 
 
-@pytest.fixture
-def market(index):
-    poznan = f.supplier(
-        "Alpha Stal",
-        city="Poznań",
-        lat=52.4064,
-        lon=16.9252,
-        verified=True,
-        certificates=["iso-9001"],
-        description="Rury i blachy ze stali nierdzewnej",
-    )
-    lodz = f.supplier(
-        "Łódź Chemia",
-        city="Łódź",
-        lat=51.7592,
-        lon=19.4560,
-        industries=["chemicals"],
-        description="Barwniki, żółć pigmentowa",
-    )
-    berlin = f.supplier("Berlin Fittings GmbH", country="DE", city="Berlin", lat=52.52, lon=13.405)
-    shenzhen = f.supplier("Shenzhen Steel", country="CN", city="Shenzhen", lat=22.54, lon=114.06)
-    offers = {
-        "pipes": f.offer(
-            poznan,
-            "Stainless steel pipes 1.4301",
-            description="Seamless pipes for food industry",
-            price=12_000,
-            moq=10,
-            lead_time_days=7,
-            attributes={"steel_grade": "1.4301"},
-        ),
-        "rury": f.offer(
-            poznan,
-            "Rury stalowe ocynkowane",
-            description="Rury stalowe do instalacji",
-            price=43_000,
-            currency="PLN",
-            moq=100,
-            lead_time_days=21,
-        ),
-        "pigment": f.offer(
-            lodz, "Żółć pigment for paints", category_slug="pigments-dyes", price=None
-        ),
-        "fittings": f.offer(
-            berlin,
-            "Pipe fittings and elbows",
-            category_slug="fasteners",
-            price=5_000,
-            moq=50,
-            lead_time_days=30,
-        ),
-        "cn": f.offer(
-            shenzhen,
-            "不锈钢管 stainless tube",
-            category_slug="stainless-steel",
-            price=3_000,
-            lead_time_days=45,
-        ),
-        "draft": f.offer(poznan, "Secret stainless prototype", status="draft"),
-    }
-    index()
-    return {"offers": offers, "poznan": poznan, "lodz": lodz, "berlin": berlin, "cn": shenzhen}
-
-
 def test_english_stemming_finds_plural(market):
     o = market["offers"]
     # 'pipes' in a title, 'pipe' in a title, and 'Steel pipes and tubes', the category's name.
@@ -228,46 +164,6 @@ def test_geo_radius_and_distance_sort(market):
     assert ids(wider)[:2] == sorted([o["pipes"].id, o["rury"].id])
     assert ids(wider)[2:] == [o["pigment"].id, o["fittings"].id]  # Łódź 188 km, Berlin 240 km
     assert wider.hits[0].distance_km == pytest.approx(0, abs=0.5)
-
-
-def test_suppliers_near_a_city(market):
-    result = search(kind=COMPANIES, near="Łódź", radius_km="150", sort="distance")
-    assert ids(result) == [market["lodz"].id]
-
-
-def test_verified_suppliers_rank_higher(index):
-    plain = f.supplier("Plain Works", description="valve manufacturer")
-    trusted = f.supplier("Trusted Works", description="valve manufacturer", verified=True)
-    index()
-    assert ids(search(kind=COMPANIES, q="valve")) == [trusted.id, plain.id]
-
-
-def test_well_rated_suppliers_rank_higher_and_show_their_rating(index):
-    def rated(name: str, overall: float, count: int):
-        company = f.supplier(name, description="gasket maker")
-        company.scorecard = {"rating_overall": overall, "ratings_count": count}
-        f.offer(company, "Rubber gaskets")
-        return company
-
-    poor, unrated = (
-        rated("Poor Gaskets", 1.5, 12),
-        f.supplier("New Gaskets", description="gasket maker"),
-    )
-    f.offer(unrated, "Rubber gaskets")
-    praised = rated("Praised Gaskets", 4.8, 25)
-    index()
-    assert ids(search(kind=COMPANIES, q="gasket")) == [praised.id, unrated.id, poor.id]
-    hits = search(q="gaskets").hits
-    assert [h.data["company"]["name"] for h in hits] == [
-        "Praised Gaskets",
-        "New Gaskets",
-        "Poor Gaskets",
-    ]
-    assert (hits[0].data["company"]["rating"], hits[0].data["company"]["ratings_count"]) == (
-        4.8,
-        25,
-    )
-    assert hits[1].data["company"]["rating"] is None
 
 
 def test_highlights_mark_matches_escaped(index):
@@ -430,43 +326,6 @@ def test_industry_filter(market):
     metals = {x.id for k, x in o.items() if k not in ("draft", "pigment")}
     assert set(ids(search(industry="metals"))) == metals
     assert set(ids(search(industry="metals,chemicals"))) == metals | {o["pigment"].id}
-
-
-def test_supplier_facets_count_suppliers(market):
-    result = search(kind=COMPANIES)
-    facets = {name: {b.value: b.count for b in buckets} for name, buckets in result.facets.items()}
-    assert facets["country"] == {"PL": 2, "DE": 1, "CN": 1}
-    assert facets["industry"] == {"metals": 3, "chemicals": 1}
-    assert facets["verified"] == {"true": 1, "false": 3}
-    assert facets["certificate"] == {"iso-9001": 1}
-    assert {b.value: b.label for b in result.facets["industry"]}["chemicals"] == "Chemicals"
-
-
-def test_supplier_filters(market):
-    poznan, lodz, berlin, cn = (market[k].id for k in ("poznan", "lodz", "berlin", "cn"))
-    assert set(ids(search(kind=COMPANIES, country="PL"))) == {poznan, lodz}
-    assert set(ids(search(kind=COMPANIES, country="DE,CN"))) == {berlin, cn}
-    assert ids(search(kind=COMPANIES, industry="chemicals")) == [lodz]
-    assert ids(search(kind=COMPANIES, verified="true")) == [poznan]
-    assert set(ids(search(kind=COMPANIES, verified="false"))) == {lodz, berlin, cn}
-    assert ids(search(kind=COMPANIES, certificate="iso-9001")) == [poznan]
-    assert ids(search(kind=COMPANIES, q="stal", country="PL")) == [poznan]
-
-
-def test_suggestions_name_suppliers(market):
-    found = service.suggest("berl")
-    companies = [s for s in found if s["type"] == "company"]
-    assert [s["label"] for s in companies] == ["Berlin Fittings GmbH"]
-    assert companies[0]["url"].endswith(f"/companies/{market['berlin'].slug}")
-    assert "<mark>" in companies[0]["html"]
-
-
-def test_similar_suppliers_find_the_one_that_makes_the_same(market, index):
-    twin = f.supplier("Beta Stal", description="Blachy i rury ze stali nierdzewnej")
-    index()
-    similar = [h.id for h in service.similar_companies(market["poznan"].id)]
-    assert similar[0] == twin.id
-    assert market["poznan"].id not in similar
 
 
 def test_a_wide_radius_holds_exactly_the_offers_inside_it(market):
