@@ -116,18 +116,29 @@ def reindex(kind: str, progress: Callable[[int], None]) -> int:
     (by this process or a worker) and read before its commit by the rebuild: everything shipped
     or touched since shortly before the start is shipped again once the new index is live. The
     margin covers transactions that stamped updated_at before the start and committed after it.
+    `flask search reindex` runs the same two steps with a transaction each (see search.cli).
     """
-    started = clock.now() - REPLAY_MARGIN
+    since = replay_start()
+    count = rebuild(kind, progress)
+    replay(kind, since)
+    return count
+
+
+def replay_start() -> datetime.datetime:
+    """From when a rebuild starting now has to replay changes."""
+    return clock.now() - REPLAY_MARGIN
+
+
+def rebuild(kind: str, progress: Callable[[int], None]) -> int:
+    """Every document of a kind into a new index, swapped in; returns how many."""
     # Millions of short-lived ORM objects pass through: keep the cycle collector off the
     # long-lived app objects (a third of the time went to rescanning them).
     gc.collect()
     gc.freeze()
     try:
-        count = engine.backend().rebuild(kind, documents(kind), progress)
+        return engine.backend().rebuild(kind, documents(kind), progress)
     finally:
         gc.unfreeze()
-    replay(kind, started)
-    return count
 
 
 def replay(kind: str, since: datetime.datetime) -> None:
