@@ -10,7 +10,7 @@ from marketplace.admin.access import operator_page
 from marketplace.core.errors import Conflict, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import Money, MoneyError
-from marketplace.orders import services as orders
+from marketplace.orders import disputes as order_disputes
 from marketplace.payments import ledger
 from marketplace.payments import services as payments
 
@@ -83,7 +83,7 @@ def payout_executed(payout_id: int):
 @bp.get("/disputes")
 @operator_page
 def disputes():
-    open_disputes = orders.open_disputes()
+    open_disputes = order_disputes.open_disputes()
     return render_template(
         "admin/disputes.html",
         disputes=open_disputes,
@@ -94,10 +94,12 @@ def disputes():
 @bp.post("/disputes/<int:dispute_id>/resolve")
 @operator_page
 def resolve(dispute_id: int):
-    dispute = orders.get_dispute(dispute_id)
+    dispute = order_disputes.get_dispute(dispute_id)
 
     def action() -> None:
         refund = _amount("refund_amount", dispute.order.currency)
-        orders.resolve_dispute(current_user, dispute.id, refund, request.form.get("note", ""))
+        order_disputes.resolve_dispute(
+            current_user, dispute.id, refund, request.form.get("note", "")
+        )
 
     return _run(action, _("Dispute resolved."), "admin_trade.disputes")

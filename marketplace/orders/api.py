@@ -17,7 +17,7 @@ from marketplace.core.api import (
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.core.pagination import paginate
-from marketplace.orders import documents, idempotency, ratings, schemas, services
+from marketplace.orders import disputes, documents, idempotency, placing, ratings, schemas, services
 from marketplace.orders.models import Order
 from marketplace.payments.providers import BankTransfer
 
@@ -63,7 +63,7 @@ def create_order():
     require(current_user, Permission.BUY)
     key = idempotency.request_key()
     data = load_body(schemas.OrderInputSchema())
-    order, created = services.place_order(current_user, data, idempotency_key=key)
+    order, created = placing.place_order(current_user, data, idempotency_key=key)
     db.session.commit()
     response = jsonify(order_json(order))
     response.status_code = 201 if created else 200
@@ -172,7 +172,7 @@ def deliver(order_id: int):
 @doc(summary="The buyer opens a dispute", body=schemas.DisputeSchema, idempotent=True, tags=TAGS)
 def dispute(order_id: int):
     data = load_body(schemas.DisputeSchema())
-    return _transition(order_id, lambda o: services.open_dispute(current_user, o, data["reason"]))
+    return _transition(order_id, lambda o: disputes.open_dispute(current_user, o, data["reason"]))
 
 
 @bp.post("/orders/<int:order_id>/payment")
@@ -276,8 +276,8 @@ def resolve(dispute_id: int):
     data = load_body(schemas.ResolveSchema())
 
     def run() -> tuple[dict, int]:
-        dispute = services.get_dispute(dispute_id)
-        services.resolve_dispute(
+        dispute = disputes.get_dispute(dispute_id)
+        disputes.resolve_dispute(
             current_user, dispute.id, Money(data["refund_amount"], dispute.order.currency),
             data["note"],
         )  # fmt: skip

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from listings.models import Offer, OfferStatus
 from marketplace.accounts.models import User
 from marketplace.core.extensions import db
-from marketplace.orders import notify, ratings, services
+from marketplace.orders import notify, placing, ratings, services
 
 RATINGS = ({"quality": 5, "on_time": 4, "communication": 5, "comment": "Good parts, on time."},
            {"quality": 4, "on_time": 5, "communication": 4, "comment": "Solid supplier."})  # fmt: skip
@@ -57,7 +57,7 @@ def _trade(buyer, seller, operator) -> int:
     made = 0
     for index in range(3):
         offer = offers[index % len(offers)]
-        order, _created = services.place_order(
+        order, _created = placing.place_order(
             buyer,
             {"lines": [{"offer_id": offer.id, "quantity": offer.moq}], "delivery": delivery},
         )

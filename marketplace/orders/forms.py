@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from marketplace.core.errors import ValidationError
-from marketplace.orders.services import MAX_LINES
+from marketplace.orders.placing import MAX_LINES
 
 
 def _offer_id(value: object) -> int | None:

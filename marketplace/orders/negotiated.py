@@ -1,6 +1,6 @@
 """Orders on negotiated terms: an accepted quote or an awarded bid becomes an order.
 
-services.place_order prices lines from published offers; negotiated terms carry their own price
+placing.place_order prices lines from published offers; negotiated terms carry their own price
 (procurement calls this), with the same VAT rules and announcement in the order's thread.
 """
 

@@ -25,7 +25,16 @@ from marketplace.core.extensions import db
 from marketplace.core.forms import apply_errors, saved
 from marketplace.core.pagination import paginate
 from marketplace.core.templating import money
-from marketplace.orders import documents, forms, pricing, ratings, services
+from marketplace.orders import (
+    disputes,
+    documents,
+    forms,
+    placing,
+    pricing,
+    ratings,
+    services,
+    steps,
+)
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments import ledger
 from marketplace.payments.providers import BankTransfer, available
@@ -57,8 +66,8 @@ def new():
         form.street.data, form.postal_code.data = company.street, company.postal_code
         form.city.data, form.country.data = company.city, company.country
     elif "add_line" in request.form:
-        if len(form.lines.entries) + 1 >= services.MAX_LINES:
-            form.form_errors.append(_("At most %(n)s lines per order.", n=services.MAX_LINES))
+        if len(form.lines.entries) + 1 >= placing.MAX_LINES:
+            form.form_errors.append(_("At most %(n)s lines per order.", n=placing.MAX_LINES))
         else:
             form.lines.append_entry().form.offer_id.choices = _offer_choices(choices)
     elif "remove_line" in request.form:
@@ -72,12 +81,12 @@ def new():
     elif form.validate_on_submit():
         data = {
             "lines": _lines(offer, form),
-            "delivery": {f: getattr(form, f).data for f in services.DELIVERY_FIELDS},
+            "delivery": {f: getattr(form, f).data for f in placing.DELIVERY_FIELDS},
             "requested_date": form.requested_date.data,
             "note": form.note.data or "",
         }
         with saved(form, fields_only=True) as outcome:
-            order, _created = services.place_order(current_user, data)
+            order, _created = placing.place_order(current_user, data)
         if outcome.ok:
             if order.status == OrderStatus.AWAITING_APPROVAL:
                 flash(_("Order %(n)s is above your spending limit: it goes to the seller once "
@@ -166,7 +175,7 @@ def _list(role: str):
     )
     return render_template(
         "orders/list.html", page=page, role=role, status=status, q=q, statuses=list(OrderStatus),
-        label=services.status_label,
+        label=steps.status_label,
     )  # fmt: skip
 
 
@@ -192,7 +201,7 @@ def _detail(order: Order, status: int = 200, **form_overrides):
     context = {
         "order": order,
         "side": side,
-        "label": services.status_label,
+        "label": steps.status_label,
         "figures": figures,
         "bank": BankTransfer.account_details(),
         "providers": available(),
@@ -318,7 +327,7 @@ def dispute(order_id: int):
     return _act(
         order_id,
         lambda o: (
-            services.open_dispute(current_user, o, form.reason.data)
+            disputes.open_dispute(current_user, o, form.reason.data)
             and _("Dispute opened; the operator will decide.")
         ),
         "dispute_form",

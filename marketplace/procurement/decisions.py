@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from marketplace.core.errors import Conflict
 from marketplace.core.extensions import db
-from marketplace.orders import services as orders
+from marketplace.orders import placing
 from marketplace.orders.models import Order
 from marketplace.procurement import approvals, awards, quotes
 from marketplace.procurement.models import Bid, Quote, QuoteStatus, Requisition, Tender
@@ -40,7 +40,7 @@ def approve(actor: Any, requisition: Requisition, comment: str = "") -> Requisit
         quotes.finish(quote, requester)
         requisition.order_id = quote.order_id
     elif requisition.kind == "order":
-        order = orders.release_held(actor, _held_order(requisition), comment)
+        order = placing.release_held(actor, _held_order(requisition), comment)
         requisition.order_id = order.id
     else:
         tender = db.session.get(Tender, requisition.object_id)
@@ -60,7 +60,7 @@ def reject(actor: Any, requisition: Requisition, comment: str) -> Requisition:
     if requisition.kind == "quote":
         quotes.reopen(db.session.get(Quote, requisition.object_id))
     elif requisition.kind == "order":
-        orders.refuse_held(actor, _held_order(requisition), requisition.comment)
+        placing.refuse_held(actor, _held_order(requisition), requisition.comment)
     return requisition
 
 

@@ -8,7 +8,7 @@ from listings.models import Category, Offer, OfferStatus, PriceTier
 from marketplace.core import clock
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
-from marketplace.orders import services
+from marketplace.orders import placing, services
 from marketplace.orders.models import Order
 from tests import factories
 
@@ -42,7 +42,7 @@ def offer(company, *, tiers=((10, 1_000), (100, 900)), moq: int = 10, currency: 
 
 
 def order(buyer_user, seller_offer, quantity: int = 20, **data) -> Order:
-    placed, _created = services.place_order(
+    placed, _created = placing.place_order(
         buyer_user,
         {"lines": [{"offer_id": seller_offer.id, "quantity": quantity}], "delivery": DELIVERY}
         | data,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marketplace.core import clock
 from marketplace.core.templating import money
-from marketplace.orders import services
+from marketplace.orders import disputes, services
 from marketplace.orders.models import OrderStatus
 from tests import factories
 from tests.orders import factories as f
@@ -18,7 +18,7 @@ def disputed_domestic_order(owner_a, operator):
     offer = f.offer(seller_company, currency="PLN", tiers=((10, 10_000),))
     order = f.funded_order(owner_a, seller, operator, offer, quantity=10)
     services.ship(seller, order, "DHL", "1")
-    dispute = services.open_dispute(owner_a, order, "Two flanges are cracked")
+    dispute = disputes.open_dispute(owner_a, order, "Two flanges are cracked")
     return order, dispute, seller_company
 
 
@@ -81,7 +81,7 @@ def test_corrections_are_numbered_in_their_own_gapless_series(client, api_operat
         else:
             offer = f.offer(seller, currency="PLN", tiers=((10, 10_000),))
             order = f.funded_order(owner_a, f.seller_user(seller), operator, offer, quantity=10)
-            dispute = services.open_dispute(owner_a, order, "Late and damaged")
+            dispute = disputes.open_dispute(owner_a, order, "Late and damaged")
         resolve(client, api_operator, dispute, refund)
         numbers.append(sorted(d.number for d in order.documents if d.number[:2] in ("FV", "FK")))
     year = clock.now().year

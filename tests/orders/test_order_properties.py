@@ -12,7 +12,7 @@ from marketplace.core import clock
 from marketplace.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
-from marketplace.orders import services
+from marketplace.orders import disputes, services
 from marketplace.payments import ledger
 from tests import factories
 from tests.orders import factories as f
@@ -44,7 +44,7 @@ def next_step(order, buyer, seller, operator) -> None:
     elif order.status == "shipped":
         services.deliver(buyer, order)
     elif order.status == "disputed":
-        services.resolve_dispute(operator, order.open_dispute.id, amount_for(order, "half"))
+        disputes.resolve_dispute(operator, order.open_dispute.id, amount_for(order, "half"))
 
 
 def amount_for(order, kind: str) -> Money:
@@ -144,13 +144,13 @@ def test_ledger_and_order_states_agree_after_every_step(operator, actions):
                     elif action == "cancel_seller":
                         services.cancel(seller, order)
                     elif action == "dispute":
-                        services.open_dispute(buyer, order, "Damaged")
+                        disputes.open_dispute(buyer, order, "Damaged")
                     elif action == "resolve":
                         dispute = order.open_dispute
                         if dispute is None:
                             raise Conflict("no dispute")
                         refund = amount_for(order, args[1])
-                        services.resolve_dispute(operator, dispute.id, refund)
+                        disputes.resolve_dispute(operator, dispute.id, refund)
                     elif action == "wait":
                         clock.advance(dt.timedelta(days=args[0]))
                         services.run_due_deliveries()

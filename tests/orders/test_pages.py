@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import refresh
 
 from marketplace.core.extensions import db
-from marketplace.orders import services
+from marketplace.orders import disputes, services
 from marketplace.orders.models import Order
 from messaging.models import Message
 from tests.orders import factories as f
@@ -131,7 +131,7 @@ def test_operator_records_receipts_pays_out_and_resolves(operator_client, owner_
     assert "Enter an amount" in bad.text and order.status == "confirmed"
     operator_client.post(url, data={"amount": "200.00"})
     assert order.status == "funded"
-    services.open_dispute(owner_a, order, "Wrong grade")
+    disputes.open_dispute(owner_a, order, "Wrong grade")
     assert "Wrong grade" in operator_client.get("/admin/disputes").text
     dispute = order.disputes[0]
     operator_client.post(f"/admin/disputes/{dispute.id}/resolve", data={"refund_amount": "50.00"})

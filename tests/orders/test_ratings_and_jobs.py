@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from marketplace.core import clock, jobs
-from marketplace.orders import ratings, services
+from marketplace.orders import disputes, ratings, services
 from marketplace.orders.models import OrderStatus
 from tests.orders import factories as f
 
@@ -58,7 +58,7 @@ def test_late_delivery_and_disputes_show_on_the_scorecard(owner_a, operator, com
     clock.advance(dt.timedelta(days=5))
     services.deliver(owner_a, late)
     disputed = f.funded_order(owner_a, seller, operator, offer_b)
-    services.open_dispute(owner_a, disputed, "Never shipped")
+    disputes.open_dispute(owner_a, disputed, "Never shipped")
     card = ratings.compute_scorecard(company_b.id)
     assert card["on_time_rate"] == 0.0
     assert card["dispute_rate"] == 0.5
@@ -85,7 +85,7 @@ def test_dispute_after_the_window_is_refused(owner_a, operator, company_b, offer
     clock.advance(dt.timedelta(days=15))
     services.run_due_deliveries()
     clock.advance(dt.timedelta(days=3))
-    services.open_dispute(owner_a, order, "Broken")  # inside the window: fine
+    disputes.open_dispute(owner_a, order, "Broken")  # inside the window: fine
     assert order.status == OrderStatus.DISPUTED
 
 

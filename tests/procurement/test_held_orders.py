@@ -11,6 +11,7 @@ from marketplace.core.errors import Conflict
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.orders import services as orders
+from marketplace.orders import steps
 from marketplace.orders.models import Order
 from marketplace.procurement import approvals, decisions
 from marketplace.procurement.models import Requisition
@@ -125,7 +126,7 @@ def test_a_rejected_order_never_reaches_the_seller(
     assert notifications.list_for(seller_one) == [] and _order_thread_texts(order) == []
     with force_locale("pl"):
         told = [notifications.describe(n) for n in notifications.list_for(limited_buyer)]
-        assert orders.status_label(order.status) == "nie zaakceptowano"
+        assert steps.status_label(order.status) == "nie zaakceptowano"
     assert any("odrzuca Twoje zapotrzebowanie" in t for t in told), told
     with pytest.raises(Conflict):
         decisions.approve(approver, db.session.get(Requisition, requisition.id))

@@ -1,0 +1,107 @@
+"""Disputes: the buyer opens one on a funded, shipped or recently delivered order; the operator
+refunds, releases or splits what escrow holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from marketplace.core import clock
+from marketplace.core.errors import Conflict, NotFound, ValidationError
+from marketplace.core.extensions import db
+from marketplace.core.money import Money
+from marketplace.orders import documents, notify, ratings
+from marketplace.orders.models import (
+    Dispute,
+    DocumentKind,
+    Order,
+    OrderStatus,
+)
+from marketplace.orders.steps import move, record_event, require_side
+from marketplace.orders.timing import dispute_window_days
+from marketplace.payments import ledger
+from marketplace.payments import services as payments
+
+S = OrderStatus
+
+
+def open_dispute(actor: Any, order: Order, reason: str) -> Dispute:
+    require_side(actor, order, "buyer")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Tell the operator what went wrong.")]})
+    window = dt.timedelta(days=dispute_window_days())
+    if order.status == S.DELIVERED and clock.now() > order.delivered_at + window:
+        raise Conflict(_("The dispute window for this order has closed."))
+    previous = order.status
+    move(order, {S.FUNDED, S.SHIPPED, S.DELIVERED}, S.DISPUTED)
+    dispute = Dispute(
+        order_id=order.id,
+        opened_by_id=actor.id,
+        reason=reason.strip()[:4000],
+        previous_status=previous,
+    )
+    db.session.add(dispute)
+    db.session.flush()
+    db.session.expire(order, ["disputes"])
+    record_event(order, S.DISPUTED, actor, "buyer", reason)
+    ratings.refresh_scorecard(order.seller_company_id)
+    notify.announce(order, actor, _("The buyer opened a dispute on %(n)s.", n=order.number))
+    return dispute
+
+
+def resolve_dispute(operator: Any, dispute_id: int, refund: Money, note: str = "") -> Dispute:
+    """The operator decides: refund all, release all, or split (refund part, release the rest).
+
+    Releasing anything issues the invoice; a split also issues a correcting invoice for the
+    refunded part. A full refund is no sale and issues neither."""
+    dispute = db.session.get(Dispute, dispute_id)
+    if dispute is None:
+        raise NotFound()
+    order = dispute.order
+    if refund.currency != order.currency:
+        raise ValidationError({"refund_amount": [_("Use the order's currency.")]})
+    if dispute.resolved_at is not None:
+        raise Conflict(_("This dispute is resolved already."))
+    held = ledger.figures(order.escrow).held
+    if refund.amount < 0 or refund.amount > held.amount:
+        raise ValidationError(
+            {"refund_amount": [_("The refund must be between 0 and the %(h)s held.", h=held)]}
+        )
+    move(order, {S.DISPUTED}, S.RESOLVED, closed_at=clock.now())
+    payments.settle(operator, order.escrow, refund)
+    if refund.amount < held.amount:
+        # Money reaches the seller: the sale is invoiced in full, and a refunded part is a
+        # price reduction documented by a correcting invoice (see orders.corrections).
+        documents.issue(order, DocumentKind.INVOICE)
+        if refund.amount:
+            documents.issue(order, DocumentKind.CORRECTION, amount=refund.amount)
+    dispute.refund_amount = refund.amount
+    dispute.resolution_note = note[:4000]
+    dispute.resolved_by_id = operator.id
+    dispute.resolved_at = clock.now()
+    db.session.flush()
+    ratings.refresh_scorecard(order.seller_company_id)
+    record_event(order, S.RESOLVED, operator, "operator", _("Refund %(r)s", r=refund))
+    notify.announce(
+        order, operator, _("The operator resolved the dispute on %(n)s: %(r)s refunded.",
+                           n=order.number, r=refund)
+    )  # fmt: skip
+    return dispute
+
+
+def get_dispute(dispute_id: int) -> Dispute:
+    dispute = db.session.get(Dispute, dispute_id)
+    if dispute is None:
+        raise NotFound()
+    return dispute
+
+
+def open_disputes() -> list[Dispute]:
+    return list(
+        db.session.execute(
+            sa.select(Dispute).where(Dispute.resolved_at.is_(None)).order_by(Dispute.id)
+        ).scalars()
+    )
