@@ -180,22 +180,24 @@ class TantivyBackend:
             if slot is not None and slot.folder == folder:
                 return slot
             if not folder:
-                path = self._new_folder(kind)
-                index = self._open(path)
-                self._swap_pointer(kind, path)
-                folder = path.name
+                index, folder = self._start_empty(kind)
             else:
                 try:
                     index = self._open(self.root / folder)
                 except ValueError:  # written by an older schema: start empty, ask for a reindex
                     log.warning("search: %s has an old schema; run `flask search reindex`", folder)
-                    path = self._new_folder(kind)
-                    index = self._open(path)
-                    self._swap_pointer(kind, path)
-                    folder = path.name
+                    index, folder = self._start_empty(kind)
             slot = _Slot(index, folder)
             self._slots[kind] = slot
             return slot
+
+    def _start_empty(self, kind: str) -> tuple[tantivy.Index, str]:
+        """A new, empty index made current (under the folder lock: no cleanup can take it)."""
+        with self._folders_locked():
+            path = self._new_folder(kind)
+            index = self._open(path)
+            self._swap_pointer(kind, path)
+        return index, path.name
 
     @contextlib.contextmanager
     def _folders_locked(self) -> Iterator[None]:
@@ -268,9 +270,10 @@ class TantivyBackend:
         self, kind: str, batches: Iterable[list[dict]], progress: Callable[[int], None]
     ) -> int:
         """Fill a fresh folder while the old one keeps answering, then point at the new one."""
-        folder = self._new_folder(kind)
-        folder.mkdir(parents=True)
-        (folder / BUILDING).write_text(str(os.getpid()))  # not to be removed as old meanwhile
+        with self._folders_locked():  # made and marked at once: not to be removed as old meanwhile
+            folder = self._new_folder(kind)
+            folder.mkdir(parents=True)
+            (folder / BUILDING).write_text(str(os.getpid()))
         try:
             index = self._open(folder)
             count = self._fill(index, batches, progress)
