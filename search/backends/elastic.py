@@ -175,16 +175,12 @@ class ElasticsearchBackend:
         """Load a new versioned index, then move the alias to it in one atomic step."""
         alias = self.alias(kind)
         name = self._create_index(kind)
-        self.client.indices.put_settings(index=name, settings={"refresh_interval": "-1"})
-        count = 0
-        for batch in batches:
-            helpers.bulk(
-                self.client,
-                [{"_op_type": "index", "_index": name, "_id": str(d["id"]), "_source": to_source(d)}
-                 for d in batch],
-            )  # fmt: skip
-            count += len(batch)
-            progress(len(batch))
+        try:
+            count = self._fill(name, batches, progress)
+        except BaseException:
+            # A failed rebuild leaves no orphan index behind; the alias never moved.
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+            raise
         self.client.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
         self.client.indices.refresh(index=name)
         old = []
@@ -195,6 +191,21 @@ class ElasticsearchBackend:
         self.client.indices.update_aliases(actions=actions)
         for index in old:
             self.client.indices.delete(index=index, ignore_unavailable=True)
+        return count
+
+    def _fill(
+        self, name: str, batches: Iterable[list[dict]], progress: Callable[[int], None]
+    ) -> int:
+        self.client.indices.put_settings(index=name, settings={"refresh_interval": "-1"})
+        count = 0
+        for batch in batches:
+            helpers.bulk(
+                self.client,
+                [{"_op_type": "index", "_index": name, "_id": str(d["id"]), "_source": to_source(d)}
+                 for d in batch],
+            )  # fmt: skip
+            count += len(batch)
+            progress(len(batch))
         return count
 
     def stats(self) -> dict[str, dict]:

@@ -108,3 +108,23 @@ def test_buyers_find_offers_throughout_the_rebuild(mills):
     reindex.reindex(OFFERS, look)
     assert seen and all(found == everything for found in seen)
     assert ids(search(q="steel")) == everything
+
+
+def _versions(backend) -> list[str]:
+    """The index versions a backend keeps for offers: folders, or Elasticsearch indexes."""
+    if backend.name == "tantivy":
+        return sorted(p.name for p in backend.root.iterdir() if p.name.startswith("offers-v"))
+    return sorted(backend.client.indices.get(index=f"{backend.alias(OFFERS)}-v*").body)
+
+
+def test_a_failed_rebuild_leaves_the_old_index_answering_and_nothing_behind(mills, backend):
+    before = _versions(backend)
+
+    def broken():
+        yield [doc for batch in reindex.documents(OFFERS) for doc in batch]
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        backend.rebuild(OFFERS, broken(), lambda n: None)
+    assert _versions(backend) == before
+    assert len(ids(search(q="steel"))) == 2
