@@ -1,4 +1,4 @@
-"""Migration 0012 keeps every order with its lines through the rebuilt check constraint, leaves one
+"""Migration 0011 keeps every order with its lines through the rebuilt check constraint, leaves one
 pending requisition per purchase, and on the way back removes held orders the seller never saw."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _requisition(conn, company: int, requester: int, kind: str, object_id: int) 
 
 def test_orders_keep_their_lines_and_duplicate_requisitions_are_closed(scratch_app):  # noqa: F811
     with scratch_app.app_context():
-        upgrade(directory=MIGRATIONS, revision="0011")
+        upgrade(directory=MIGRATIONS, revision="0010")
         with db.engine.begin() as conn:
             buyer, seller = (
                 _insert(conn, Company, name=name, slug=name.lower(), country="PL")
@@ -62,7 +62,7 @@ def test_orders_keep_their_lines_and_duplicate_requisitions_are_closed(scratch_a
             held = _order(conn, buyer, seller, "awaiting_approval")
             _requisition(conn, buyer, person, "order", held)
 
-        downgrade(directory=MIGRATIONS, revision="0011")
+        downgrade(directory=MIGRATIONS, revision="0010")
         with db.engine.connect() as conn:
             assert _rows(conn, "SELECT id FROM orders") == [(placed,)]
             assert _rows(conn, "SELECT order_id FROM order_lines") == [(placed,)]

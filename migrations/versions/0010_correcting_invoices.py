@@ -4,8 +4,8 @@ Order documents gain the kind "correction" and the gross amount a correcting inv
 the invoice counters gain a series (FV invoices, FK correcting invoices), each gapless per seller
 and year. Existing counters are the FV series.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 14:00:00.000000
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0011"
-down_revision = "0010"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

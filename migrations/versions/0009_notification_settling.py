@@ -8,8 +8,8 @@ meetings.invited_at is set when a meeting is first accepted; from then on moves 
 cancellations are sent as .ics updates. Meetings accepted so far (an accepted slot is recorded)
 take their last change as that time.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 14:00:00.000000
 
 """
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0010"
-down_revision = "0009"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

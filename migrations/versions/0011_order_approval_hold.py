@@ -4,8 +4,8 @@ Orders get two states the seller never sees (awaiting_approval, rejected_interna
 requisitions a third kind (order). A partial unique index keeps one pending requisition per
 purchase; duplicates left by the old race keep the oldest (the others are closed as rejected).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 14:00:00.000000
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0012"
-down_revision = "0011"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
