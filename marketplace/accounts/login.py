@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Request
+from flask import Request, Response, flash, redirect, request
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager
+from flask_login import LoginManager, login_url
 
 from marketplace.accounts import services
 from marketplace.accounts.models import User
 from marketplace.core import security
+from marketplace.core.api import problem
 from marketplace.core.extensions import db
 
 
@@ -33,9 +34,28 @@ def load_user_from_request(request: Request) -> User | None:
     return services.user_for_token(header.removeprefix("Bearer ").strip())
 
 
+def is_background_request(req: Request) -> bool:
+    """A request a page makes by itself (live stream, JSON poll), not one the person navigates to."""
+    if req.headers.get("Sec-Fetch-Dest") == "empty":
+        return True
+    best = req.accept_mimetypes.best_match(["text/html", "application/json", "text/event-stream"])
+    return best != "text/html"
+
+
 def init_login(manager: LoginManager) -> None:
+    def unauthorized() -> Response:
+        """Pages send the person to sign in. A background request of a tab whose session ended gets
+        a bare 401 that leaves the session cookie alone: a flash written there would replace the
+        cookie holding the CSRF token of a sign-in form open in the same browser, and that sign-in
+        would then fail. An event stream stops reconnecting on a 401."""
+        if is_background_request(request):
+            return problem(401, "Authentication required", str(_l("Please sign in to continue.")))
+        flash(manager.login_message, manager.login_message_category)
+        return redirect(login_url(manager.login_view, request.url))
+
     manager.user_loader(load_user)
     manager.request_loader(load_user_from_request)
+    manager.unauthorized_handler(unauthorized)
     manager.login_view = "accounts.login"
     manager.login_message = _l("Please sign in to continue.")
     manager.login_message_category = "info"

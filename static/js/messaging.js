@@ -10,10 +10,20 @@
   const box = document.querySelector("[data-live-thread]");
   if (!badge && !box) return;
 
+  let pollTimer = null;
+  let source = null;
+  // The session ended (signed out in another tab, or expired): nothing here can recover, so stop.
+  function checkSignedIn(r) {
+    if (r.status !== 401) return true;
+    if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+    if (source) source.close();
+    return false;
+  }
+
   function refreshBadge() {
     if (!badge) return;
     fetch(badge.dataset.unreadUrl, { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) { return checkSignedIn(r) && r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) return;
         badge.textContent = data.threads > 0 ? String(data.threads) : "";
@@ -28,7 +38,7 @@
     const url = box.dataset.sinceUrl + "?after=" + encodeURIComponent(box.dataset.lastId || "0");
     fetch(url, { credentials: "same-origin" })
       .then(function (r) {
-        if (!r.ok) return null;
+        if (!checkSignedIn(r) || !r.ok) return null;
         const last = r.headers.get("X-Last-Message-Id");
         return r.text().then(function (html) { return { html: html, last: last }; });
       })
@@ -48,7 +58,6 @@
       .finally(function () { loading = false; });
   }
 
-  let pollTimer = null;
   function startPolling() {
     if (pollTimer) return;
     pollTimer = setInterval(function () { refreshThread(); refreshBadge(); }, 3000);
@@ -57,7 +66,7 @@
   if (!window.EventSource) { startPolling(); return; }
   const url = "/live" + (box ? "?thread=" + encodeURIComponent(box.dataset.liveThread) : "");
   let failures = 0;
-  const source = new EventSource(url);
+  source = new EventSource(url);
   source.addEventListener("open", function () { failures = 0; });
   source.addEventListener("message", function () { refreshThread(); });
   source.addEventListener("unread", function () { refreshBadge(); });

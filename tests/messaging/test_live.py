@@ -79,7 +79,7 @@ def test_the_stream_ends_so_browsers_reconnect(app, owner_a):
 
 
 def test_live_needs_sign_in(client):
-    assert client.get("/live").status_code == 302
+    assert client.get("/live", headers={"Accept": "text/event-stream"}).status_code == 401
 
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
