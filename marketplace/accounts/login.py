@@ -38,6 +38,8 @@ def is_background_request(req: Request) -> bool:
     """A request a page makes by itself (live stream, JSON poll), not one the person navigates to."""
     if req.headers.get("Sec-Fetch-Dest") == "empty":
         return True
+    if not req.accept_mimetypes:  # no Accept header: anything goes, as for a page
+        return False
     best = req.accept_mimetypes.best_match(["text/html", "application/json", "text/event-stream"])
     return best != "text/html"
 
