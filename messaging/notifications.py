@@ -76,6 +76,19 @@ def email_mode(user_id: int) -> str:
     return settings.email_mode if settings else EmailMode.IMMEDIATELY
 
 
+def _email_modes(user_ids: list[int]) -> dict[int, str]:
+    """email_mode() for many people in one query (no row yet means the default)."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(MessagingSettings.user_id, MessagingSettings.email_mode).where(
+            MessagingSettings.user_id.in_(user_ids)
+        )
+    )
+    chosen = dict(rows.tuples().all())
+    return {user_id: chosen.get(user_id, EmailMode.IMMEDIATELY) for user_id in user_ids}
+
+
 # --- creating --------------------------------------------------------------
 
 
@@ -102,6 +115,7 @@ def notify_users(
 ) -> list[Notification]:
     """One notification per person; seen_by_user_id is the person who caused it, whose own
     copy (kept for the e-mail, e.g. its calendar file) starts read."""
+    modes = _email_modes([user.id for user in users]) if email else {}
     created = []
     for user in users:
         notification = Notification(
@@ -110,7 +124,7 @@ def notify_users(
             thread_id=thread.id if thread else None,
             meeting_id=meeting.id if meeting else None,
             data=dict(data or {}),
-            email_skipped=not email or email_mode(user.id) == EmailMode.NEVER,
+            email_skipped=not email or modes[user.id] == EmailMode.NEVER,
             read_at=clock.now() if user.id == seen_by_user_id else None,
         )
         db.session.add(notification)
@@ -118,7 +132,7 @@ def notify_users(
     db.session.flush()
     for notification, user in zip(created, users, strict=True):
         if not notification.email_skipped:
-            _schedule_email(notification, user)
+            _schedule_email(notification, user, modes[user.id])
     return created
 
 
@@ -154,8 +168,7 @@ def _next_digest_time(user: User) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
-def _schedule_email(notification: Notification, user: User) -> None:
-    mode = email_mode(user.id)
+def _schedule_email(notification: Notification, user: User, mode: str) -> None:
     # Reminders and calendar updates are about a time: a day later they would come too late.
     timely = notification.kind == "meeting_reminder" or "ics" in (notification.data or {})
     if mode == EmailMode.DIGEST and not timely:
