@@ -18,17 +18,12 @@ from werkzeug.routing import BuildError
 from listings.models import Category, Offer
 from marketplace.companies.models import Company
 from marketplace.companies.reference import CERTIFICATE_KINDS, INDUSTRIES, country_names
-from marketplace.core import clock
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.extensions import db
 from search import engine
 from search.analysis import fold, parse, terms
 from search.backends import BackendUnavailable
-from search.documents import (
-    EPOCH,
-    company_document,
-    offer_document,
-)
+from search.documents import company_document, offer_document, today_days
 from search.models import CurrencyRate, to_eur_cents
 from search.places import locate
 from search.query import (
@@ -225,7 +220,7 @@ def run(query: SearchQuery) -> SearchResult:
     """Ask the backend; decorate hits with highlights and facets with labels."""
     if query.cursor:
         query.cursor_state = decode_cursor(query.cursor, query.effective_sort)
-    query.valid_on = (clock.today() - EPOCH).days
+    query.valid_on = today_days()
     try:
         result = engine.backend().search(query)
     except BackendUnavailable as exc:
@@ -496,8 +491,7 @@ def similar_companies(company_id: int, limit: int = 6) -> list[Hit]:
 
 def _similar(kind: str, object_id: int, document: dict, limit: int) -> list[Hit]:
     try:
-        valid_on = (clock.today() - EPOCH).days if kind == OFFERS else None
-        hits = engine.backend().similar(kind, object_id, document, limit, valid_on)
+        hits = engine.backend().similar(kind, object_id, document, limit, today_days())
     except BackendUnavailable:
         return []
     for hit in hits:
