@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable, Hashable
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    SessionTransaction,
+    mapped_column,
+    registry,
+)
 
 from marketplace.core import clock
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -78,6 +89,63 @@ def savepoint_released(session: Session) -> bool:
     committed (SQLAlchemy fires after_commit for both). Work meant for "once it is committed"
     (index updates, live events, waking workers) waits for the real commit."""
     return session.get_nested_transaction() is not None
+
+
+_PENDING = "db_after_commit_pending"  # session.info: [(transaction, key, callback)]
+_HOOKED = "db_after_commit_hooked"
+
+
+def after_commit(
+    session: Session, callback: Callable[[], None], *, key: Hashable | None = None
+) -> None:
+    """Run `callback` once the session's transaction really commits (not a SAVEPOINT release).
+
+    A rollback of that transaction, or of the savepoint the call was made in, drops the callback,
+    and so does a transaction closed without a commit. Side effects outside the database (a live
+    event, a deleted file, waking a worker) thus happen only for work that was kept. With a `key`,
+    a callback already waiting under the same key is not added again. A callback that raises is
+    logged: the data is committed by then, so failing the request would only mislead."""
+    pending = session.info.setdefault(_PENDING, [])
+    if key is not None and any(item[1] == key for item in pending):
+        return
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    pending.append((transaction, key, callback))
+    if not session.info.get(_HOOKED):
+        session.info[_HOOKED] = True
+        sa.event.listen(session, "after_commit", _run_pending)
+        sa.event.listen(session, "after_soft_rollback", _drop_rolled_back)
+        sa.event.listen(session, "after_transaction_end", _forget_unfinished)
+
+
+def _run_pending(session: Session) -> None:
+    if savepoint_released(session):
+        return
+    for _transaction, _key, callback in session.info.pop(_PENDING, []):
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - see after_commit
+            log.exception("after-commit work failed")
+
+
+def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [
+            item for item in pending if not _inside(item[0], previous_transaction)
+        ]
+
+
+def _forget_unfinished(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # closed without commit (session.close()): nothing runs
+        session.info.pop(_PENDING, None)
 
 
 class Base(DeclarativeBase):

@@ -40,10 +40,10 @@ import redis
 import sqlalchemy as sa
 from flask import Flask, current_app, request
 from flask.cli import AppGroup
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.core import clock
-from marketplace.core.db import savepoint_released
+from marketplace.core.db import after_commit
 from marketplace.core.extensions import db
 
 log = logging.getLogger("marketplace.jobs")
@@ -115,16 +115,8 @@ def enqueue(
     )
     db.session.add(job)
     db.session.flush()
-    session = db.session()
-    if not session.info.get("jobs_wake_hooked"):
-        session.info["jobs_wake_hooked"] = True
-        sa.event.listen(session, "after_commit", _wake_after_commit)
+    after_commit(db.session(), wake, key="jobs.wake")  # once per transaction, not per job
     return job
-
-
-def _wake_after_commit(session: Session) -> None:
-    if not savepoint_released(session):
-        wake()
 
 
 def wake() -> None:

@@ -15,6 +15,7 @@ no secrets; a page fetches what changed through its normal, access-checked route
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import queue
@@ -24,11 +25,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 import redis
-from flask import Response, current_app, has_app_context
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
+from flask import Flask, Response, current_app, has_app_context
 
-from marketplace.core.db import savepoint_released
+from marketplace.core.db import after_commit
 from marketplace.core.extensions import db
 
 log = logging.getLogger("marketplace.live")
@@ -154,36 +153,16 @@ def publish(channel: str, event: str, data: dict | None = None) -> None:
 
 def publish_on_commit(channel: str, event: str, data: dict | None = None) -> None:
     """Send once the current transaction commits; nothing is sent if it rolls back."""
-    session = db.session()
-    session.info.setdefault(_PENDING, []).append((channel, event, data or {}))
-    if not session.info.get(_HOOKED):
-        session.info[_HOOKED] = current_app._get_current_object()  # type: ignore[attr-defined]
-        sa_event.listen(session, "after_commit", _send_pending)
-        sa_event.listen(session, "after_soft_rollback", _drop_pending)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    after_commit(db.session(), functools.partial(_publish_in, app, channel, event, data or {}))
 
 
-_PENDING = "live_pending_events"
-_HOOKED = "live_app"
-
-
-def _send_pending(session: Session) -> None:
-    if savepoint_released(session):
-        return
-    pending = session.info.pop(_PENDING, [])
-    if not pending:
-        return
+def _publish_in(app: Flask, channel: str, event: str, data: dict) -> None:
     if has_app_context():
-        for item in pending:
-            publish(*item)
+        publish(channel, event, data)
         return
-    with session.info[_HOOKED].app_context():
-        for item in pending:
-            publish(*item)
-
-
-def _drop_pending(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:  # the whole transaction, not a savepoint inside it
-        session.info.pop(_PENDING, None)
+    with app.app_context():
+        publish(channel, event, data)
 
 
 def format_event(event: str, data: Any, event_id: str | None = None) -> str:

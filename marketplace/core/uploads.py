@@ -10,13 +10,11 @@ import secrets
 from pathlib import Path
 from typing import IO
 
-import sqlalchemy as sa
 from flask import current_app, send_file
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy.orm import Session, SessionTransaction
 
-from marketplace.core.db import savepoint_released
+from marketplace.core.db import after_commit
 from marketplace.core.errors import NotFound, ValidationError
 from marketplace.core.extensions import db
 
@@ -164,55 +162,18 @@ def delete(key: str | None) -> None:
         (Path(current_app.config["UPLOAD_DIR"]) / key).unlink(missing_ok=True)
 
 
-_PENDING = "uploads_delete_after_commit"
-_HOOKED = "uploads_delete_hooked"
-
-
 def delete_after_commit(key: str | None) -> None:
     """Remove a stored file once the current transaction commits; a rollback keeps it.
 
     Deleting inside the transaction would leave a rolled-back row pointing at a missing file."""
     if not key or not _KEY.match(key):
         return
-    session = db.session()
-    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
     path = Path(current_app.config["UPLOAD_DIR"]) / key
-    session.info.setdefault(_PENDING, []).append((transaction, path))
-    if not session.info.get(_HOOKED):
-        session.info[_HOOKED] = True
-        sa.event.listen(session, "after_commit", _delete_pending)
-        sa.event.listen(session, "after_soft_rollback", _keep_rolled_back)
-        sa.event.listen(session, "after_transaction_end", _forget_unfinished)
+    after_commit(db.session(), lambda: _unlink(path))
 
 
-def _delete_pending(session: Session) -> None:
-    if savepoint_released(session):
-        return
-    for _transaction, path in session.info.pop(_PENDING, []):
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            log.warning("stored file %s not deleted", path.name, exc_info=True)
-
-
-def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is outer:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-def _keep_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    """A savepoint rolled back keeps the files its work had scheduled for deletion."""
-    pending = session.info.get(_PENDING)
-    if pending:
-        session.info[_PENDING] = [
-            item for item in pending if not _inside(item[0], previous_transaction)
-        ]
-
-
-def _forget_unfinished(session: Session, transaction: SessionTransaction) -> None:
-    # A transaction closed without commit (session.close()) deletes nothing either.
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        log.warning("stored file %s not deleted", path.name, exc_info=True)
