@@ -27,6 +27,7 @@ from marketplace.core.errors import NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.pagination import Page, paginate
 from messaging import checks, contexts, moderation, notifications
+from messaging.events import message_posted
 from messaging.models import (
     Attachment,
     Message,
@@ -133,6 +134,8 @@ def _add_message(thread: Thread, message: Message) -> Message:
     )
     for company_id in thread.company_ids:
         live.publish_on_commit(f"company:{company_id}", "unread", {"thread_id": thread.id})
+    if message.kind == MessageKind.USER:
+        message_posted.send(message)
     return message
 
 

@@ -211,6 +211,3 @@ def refresh_scorecard(company_id: int) -> dict:
 def _refresh_job(payload: dict) -> None:
     """The company answered in a thread: its median first response may have changed."""
     refresh_scorecard(int(payload["company_id"]))  # the job runner commits
-
-
-scorecard_sync.register_events()
