@@ -25,6 +25,26 @@ def is_blocked(company_id: int, by_company_id: int) -> bool:
     )
 
 
+def blocked_either_way(company_id: int, others: list[int]) -> bool:
+    """is_blocked() in either direction between the company and any of the others, in one query."""
+    return db.session.execute(
+        sa.select(
+            sa.exists().where(
+                sa.or_(
+                    sa.and_(
+                        CompanyBlock.company_id.in_(others),
+                        CompanyBlock.blocked_company_id == company_id,
+                    ),
+                    sa.and_(
+                        CompanyBlock.company_id == company_id,
+                        CompanyBlock.blocked_company_id.in_(others),
+                    ),
+                )
+            )
+        )
+    ).scalar_one()
+
+
 def blocked_companies(company_id: int) -> list[CompanyBlock]:
     return list(
         db.session.execute(

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from marketplace.companies.models import Company
+from marketplace.companies.services import company_by_slug
 from marketplace.core.access import Permission, require
 from marketplace.core.errors import NotFound, ValidationError
 from marketplace.core.extensions import db
@@ -32,24 +32,14 @@ ADDED = N_("%(company)s added %(added)s to the conversation.")
 
 
 def company_id_for_reference(reference: str | None) -> int | None:
-    """The company a person names by its profile address (…/companies/<slug>) or its slug."""
+    """The active company a person names by its profile address (…/companies/<slug>) or its slug."""
     text = (reference or "").strip()
     if not text or len(text) > 500:
         return None
     path = urlsplit(text).path if "://" in text else text
     slug = path.rstrip("/").rsplit("/", 1)[-1]
-    if not slug:
-        return None
-    return db.session.execute(sa.select(Company.id).where(Company.slug == slug)).scalar()
-
-
-def _blocked_between(company_id: int, thread: Thread) -> bool:
-    """Either side has blocked the other: a company that refuses contact is not brought in."""
-    return any(
-        moderation.is_blocked(company_id, by_company_id=member)
-        or moderation.is_blocked(member, by_company_id=company_id)
-        for member in thread.company_ids
-    )
+    company = company_by_slug(slug) if slug else None
+    return company.id if company else None
 
 
 def add_company(actor: Any, thread: Thread, company_id: Any) -> ThreadParticipant:
@@ -64,7 +54,8 @@ def add_company(actor: Any, thread: Thread, company_id: Any) -> ThreadParticipan
         problem = _("Choose an active company on the marketplace.")
     elif company.id in thread.company_ids:
         problem = _("This company already takes part in the conversation.")
-    elif _blocked_between(company.id, thread):
+    # A company that refuses contact with a participant (or is refused by one) is not brought in.
+    elif moderation.blocked_either_way(company.id, thread.company_ids):
         problem = _("This company cannot be added to this conversation.")
     elif len(thread.company_ids) >= MAX_COMPANIES:
         problem = _("At most %(count)s companies per conversation.", count=MAX_COMPANIES)
