@@ -70,8 +70,7 @@ def decide_verification(
     reason = (reason or "").strip()
     if not approved and not reason:
         raise ValidationError({"reason": [_("Say why the company is rejected.")]})
-    if len(reason) > 2000:
-        raise ValidationError({"reason": [_("At most 2000 characters.")]})
+    check_length("reason", reason, 2000)
     request = _open_request(company)
     # The condition on the row makes the decision once: a second click, or a second operator
     # deciding at the same moment, finds the request decided and changes nothing.
