@@ -9,7 +9,7 @@ A step that breaks is rolled back and counted; after MAX_STEP_FAILURES in a row 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -185,37 +185,25 @@ def _status_problem(current: str | None, wanted: str | None) -> str | None:
     return transition_problem(current, wanted or current)
 
 
-def _chunks(skus: Iterable[str]) -> Iterable[list[str]]:
+def _by_sku(company_id: int, skus: Iterable[str], stmt: sa.Select) -> Iterator[sa.Row]:
+    """stmt's (sku, ...) rows for the company's offers of these SKUs, a bounded IN list at a time."""
     items = sorted(s for s in skus if s)
     for start in range(0, len(items), _QUERY_CHUNK):
-        yield items[start : start + _QUERY_CHUNK]
+        chunk = items[start : start + _QUERY_CHUNK]
+        yield from db.session.execute(
+            stmt.where(Offer.company_id == company_id, Offer.sku.in_(chunk))
+        )
 
 
 def _current_statuses(company_id: int, skus: Iterable[str]) -> dict[str, str]:
-    statuses: dict[str, str] = {}
-    for chunk in _chunks(skus):
-        statuses.update(
-            db.session.execute(
-                sa.select(Offer.sku, Offer.status).where(
-                    Offer.company_id == company_id, Offer.sku.in_(chunk)
-                )
-            ).all()
-        )
-    return statuses
+    return dict(_by_sku(company_id, skus, sa.select(Offer.sku, Offer.status)))
 
 
 def _offers_by_sku(company_id: int, skus: Iterable[str]) -> dict[str, Offer]:
-    offers: dict[str, Offer] = {}
-    for chunk in _chunks(skus):
-        offers.update(
-            (offer.sku, offer)
-            for offer in db.session.execute(
-                sa.select(Offer)
-                .where(Offer.company_id == company_id, Offer.sku.in_(chunk))
-                .options(orm.lazyload(Offer.company), orm.lazyload(Offer.images))
-            ).scalars()
-        )
-    return offers
+    stmt = sa.select(Offer.sku, Offer).options(
+        orm.lazyload(Offer.company), orm.lazyload(Offer.images)
+    )
+    return dict(_by_sku(company_id, skus, stmt))
 
 
 # -- the job's record --------------------------------------------------------------------------
