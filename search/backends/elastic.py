@@ -396,12 +396,13 @@ class ElasticsearchBackend:
         like = {name: document[name] for name, _b in TEXT_FIELDS if document.get(name)}
         if not like:
             return []
-        current = [{"range": {"valid_until": {"gte": valid_on}}}] if valid_on is not None else []
+        # The same date filter as a search: offers past their end date are left out.
+        current = self._filters(SearchQuery(kind=kind, valid_on=valid_on))
         query = {"bool": {
             "must": [{"more_like_this": {"fields": list(like), "like": [{"doc": like}],
                       "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": 25,
                       "min_word_length": 2}}],
-            "filter": current if kind == OFFERS else [],
+            "filter": current,
             "must_not": [{"ids": {"values": [str(object_id)]}}]}}  # fmt: skip
         response = self._read(kind, {"query": query, "size": limit})
         if response is None:
