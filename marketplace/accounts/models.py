@@ -49,9 +49,7 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         """flask-login: disabled people and members of a suspended company cannot sign in, and
         their sessions and tokens stop working; operators keep access to act on suspensions."""
-        if self.disabled_at is not None:
-            return False
-        return self.is_operator or self.company is None or self.company.is_active
+        return self.disabled_at is None and not self.company_suspended
 
     @property
     def company_suspended(self) -> bool:
