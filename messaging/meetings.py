@@ -181,6 +181,14 @@ def _tell_everyone(meeting: Meeting, kind: str, actor: Any, entry: dict[str, Any
     )
 
 
+def _tell_partners(meeting: Meeting, kind: str, actor: Any) -> None:
+    """The thread's other companies, without a calendar file: nothing is in a calendar yet."""
+    others = [cid for cid in meeting.thread.company_ids if cid != actor.company_id]
+    notifications.notify_companies(
+        others, kind, thread=meeting.thread, meeting=meeting, data=_data(meeting, actor)
+    )
+
+
 def propose(actor: Any, thread: Thread, data: dict[str, Any]) -> Meeting:
     require(actor, Permission.MESSAGE)
     if actor.company_id not in thread.company_ids:
@@ -201,10 +209,7 @@ def propose(actor: Any, thread: Thread, data: dict[str, Any]) -> Meeting:
     db.session.add(meeting)
     db.session.flush()
     _system(meeting, "proposed", actor)
-    others = [cid for cid in thread.company_ids if cid != actor.company_id]
-    notifications.notify_companies(
-        others, "meeting_proposed", thread=thread, meeting=meeting, data=_data(meeting, actor)
-    )
+    _tell_partners(meeting, "meeting_proposed", actor)
     return meeting
 
 
@@ -308,14 +313,7 @@ def reschedule(actor: Any, meeting: Meeting, data: dict[str, Any]) -> Meeting:
         update = _calendar_entry(meeting, "REQUEST", ics.TENTATIVE, meeting.open_slots[0])
         _tell_everyone(meeting, "meeting_rescheduled", actor, update)
         return meeting
-    others = [cid for cid in meeting.thread.company_ids if cid != actor.company_id]
-    notifications.notify_companies(
-        others,
-        "meeting_rescheduled",
-        thread=meeting.thread,
-        meeting=meeting,
-        data=_data(meeting, actor),
-    )
+    _tell_partners(meeting, "meeting_rescheduled", actor)
     return meeting
 
 
@@ -333,15 +331,7 @@ def cancel(actor: Any, meeting: Meeting) -> Meeting:
         cancel = _calendar_entry(meeting, "CANCEL", ics.CANCELLED, held)
         _tell_everyone(meeting, "meeting_cancelled", actor, cancel)
         return meeting
-    # Only proposed so far: nothing is in anyone's calendar, so no .ics.
-    others = [cid for cid in meeting.thread.company_ids if cid != actor.company_id]
-    notifications.notify_companies(
-        others,
-        "meeting_cancelled",
-        thread=meeting.thread,
-        meeting=meeting,
-        data=_data(meeting, actor),
-    )
+    _tell_partners(meeting, "meeting_cancelled", actor)  # only proposed so far
     return meeting
 
 
