@@ -135,8 +135,8 @@ def read(text: str) -> tuple[list[str], list[list[str]]]:
     return header, [r for r in rows[1:] if any(cell.strip() for cell in r)]
 
 
-def read_upload(stream: IO[bytes], *, max_bytes: int, max_rows: int) -> tuple[str, list[str], int]:
-    """The uploaded file's text, header and row count once its shape is right; else a file error."""
+def read_upload(stream: IO[bytes], *, max_bytes: int, max_rows: int) -> tuple[str, int]:
+    """The uploaded file's text and row count once its shape is right; else a file error."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise ValidationError(
@@ -159,7 +159,7 @@ def read_upload(stream: IO[bytes], *, max_bytes: int, max_rows: int) -> tuple[st
         raise ValidationError({"file": [_("The file has a header but no rows.")]})
     if len(rows) > max_rows:
         raise ValidationError({"file": [_("At most %(n)d rows per file.", n=max_rows)]})
-    return text, header, len(rows)
+    return text, len(rows)
 
 
 def _parse_tiers(text: str, currency: str | None) -> Any:

@@ -37,7 +37,7 @@ def start_import(
 ) -> ImportJob:
     """Check the file's shape and create the job; rows are checked by run_step."""
     require(actor, Permission.SELL)
-    text, _header, row_count = csv_io.read_upload(stream, max_bytes=max_bytes, max_rows=MAX_ROWS)
+    text, row_count = csv_io.read_upload(stream, max_bytes=max_bytes, max_rows=MAX_ROWS)
     job = ImportJob(
         company_id=actor.company_id,
         user_id=getattr(actor, "id", None),
