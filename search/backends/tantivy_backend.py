@@ -210,26 +210,20 @@ class TantivyBackend:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _remove_old_folders(self, kind: str) -> list[str]:
-        """Folders of a kind no pointer names and no living rebuild is filling; returns them.
+    def _remove_old_folders(self, kind: str) -> None:
+        """Remove the folders of a kind no pointer names and no living rebuild is filling.
 
         Readers elsewhere that still have an old folder open keep reading it (the files stay
         until they close them) and move to the current one at their next pointer check."""
         pattern = re.compile(rf"{re.escape(kind)}-v\d+")
-        removed = []
         with self._folders_locked():
             try:
                 current = self._pointer(kind).read_text().strip()
             except FileNotFoundError:
-                return []
+                return
             for path in self.root.iterdir():
-                if not pattern.fullmatch(path.name) or path.name == current:
-                    continue
-                if _being_built(path):
-                    continue
-                shutil.rmtree(path, ignore_errors=True)
-                removed.append(path.name)
-        return removed
+                if pattern.fullmatch(path.name) and path.name != current and not _being_built(path):
+                    shutil.rmtree(path, ignore_errors=True)
 
     def _swap_pointer(self, kind: str, folder: Path) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -524,9 +518,6 @@ class TantivyBackend:
         for hit, lat, lon in zip(hits, lats, lons, strict=True):
             if lat is not None and lon is not None:
                 hit.distance_km = haversine_km(query.near.lat, query.near.lon, lat, lon)
-
-    def _empty_facets(self, query: SearchQuery) -> dict:
-        return {name: [] for name in term_facets(query)} if query.facets else {}
 
     def similar(
         self, kind: str, object_id: int, document: dict, limit: int, valid_on: int | None = None
