@@ -13,6 +13,7 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tantivy import Query
 
 from search.backends import bounding_box, haversine_km
 from search.backends.tantivy_backend import TantivyBackend
@@ -29,12 +30,17 @@ def _doc(object_id: int, lat: float, lon: float) -> dict:
             "data": {"id": object_id}}  # fmt: skip
 
 
+def _lisbon_docs() -> list[dict]:
+    """The crowd around Lisbon, the same on every call."""
+    rng = random.Random(3)
+    return [_doc(i, LISBON[0] + rng.uniform(-1, 1), LISBON[1] + rng.uniform(-1, 1))
+            for i in range(1, 55_001)]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def crowded(tmp_path_factory):
     """55,000 offers around Lisbon written first, then 500 in Berlin and 20 in Poznań."""
-    rng = random.Random(3)
-    docs = [_doc(i, LISBON[0] + rng.uniform(-1, 1), LISBON[1] + rng.uniform(-1, 1))
-            for i in range(1, 55_001)]  # fmt: skip
+    docs = _lisbon_docs()
     docs += [_doc(60_000 + i, BERLIN[0], BERLIN[1] + i * 1e-4) for i in range(500)]
     docs += [_doc(70_000 + i, POZNAN.lat + i * 0.01, POZNAN.lon) for i in range(20)]
     backend = TantivyBackend(tmp_path_factory.mktemp("crowded"))
@@ -65,12 +71,6 @@ def test_nearest_first_pages_on_into_the_crowd(crowded):
         (haversine_km(POZNAN.lat, POZNAN.lon, d["lat"], d["lon"]), d["id"]) for d in _lisbon_docs()
     )[:100]
     assert [h.id for h in page.hits] == [object_id for _d, object_id in expected]
-
-
-def _lisbon_docs() -> list[dict]:
-    rng = random.Random(3)
-    return [_doc(i, LISBON[0] + rng.uniform(-1, 1), LISBON[1] + rng.uniform(-1, 1))
-            for i in range(1, 55_001)]  # fmt: skip
 
 
 def test_a_wide_radius_counts_every_offer_inside_it(crowded):
@@ -136,7 +136,5 @@ def test_the_index_names_the_same_cells_the_documents_carry(tmp_path):
     backend = TantivyBackend(tmp_path)
     backend.rebuild(OFFERS, [[_doc(i, *p) for i, p in enumerate(points, 1)]], lambda n: None)
     searcher = backend._slot(OFFERS).index.searcher()
-    from tantivy import Query  # noqa: PLC0415
-
     found = {f"{r}:{c}" for r, c in _occupied(searcher, Query.all_query())}
     assert found == {geo_cell(lat, lon) for lat, lon in points}
