@@ -5,23 +5,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from PIL import Image
-
 from listings import services
 from marketplace.core.extensions import db
 from tests.listings import factories as listing_factories
-
-
-def _png() -> io.BytesIO:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (30, 120, 200)).save(buffer, "PNG")
-    buffer.seek(0)
-    return buffer
+from tests.listings.test_offer_pages import _png
 
 
 def test_a_removal_that_rolls_back_keeps_the_image_shown(app, client, owner_a, company_a):
     offer = listing_factories.offer(company_a)
-    image = services.add_image(owner_a, offer, _png(), "sheet.png", 10**6)
+    image = services.add_image(owner_a, offer, io.BytesIO(_png()), "sheet.png", 10**6)
     db.session.commit()
     url = f"/offers/{offer.id}/images/{image.id}"
     path = Path(app.config["UPLOAD_DIR"]) / image.key
@@ -43,8 +35,8 @@ def test_a_published_offers_picture_may_be_cached_but_a_drafts_stays_private(
 ):
     published = listing_factories.offer(company_a)
     draft = listing_factories.offer(company_a, status="draft")
-    shown = services.add_image(owner_a, published, _png(), "sheet.png", 10**6)
-    hidden = services.add_image(owner_a, draft, _png(), "draft.png", 10**6)
+    shown = services.add_image(owner_a, published, io.BytesIO(_png()), "sheet.png", 10**6)
+    hidden = services.add_image(owner_a, draft, io.BytesIO(_png()), "draft.png", 10**6)
     db.session.commit()
 
     public = client.get(f"/offers/{published.id}/images/{shown.id}")
