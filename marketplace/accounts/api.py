@@ -80,8 +80,7 @@ def revoke_token(token_id: int):
 @limiter.limit(auth_limit)
 @doc(summary="Send the e-mail confirmation link again", status=202, tags=["auth"])
 def resend_confirmation():
-    if not current_user.email_confirmed:
-        services.send_confirmation(current_user)
+    if services.resend_confirmation(current_user):
         db.session.commit()  # the mail leaves with the commit
     return jsonify(
         {"email": current_user.email, "email_confirmed": current_user.email_confirmed}

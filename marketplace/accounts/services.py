@@ -244,6 +244,14 @@ def send_confirmation(user: User) -> None:
     _send(user.email, "confirm", _("Confirm your e-mail address"), user=user, link=link)
 
 
+def resend_confirmation(user: User) -> bool:
+    """Queue a new confirmation link unless the address is confirmed already; whether it was."""
+    if user.email_confirmed:
+        return False
+    send_confirmation(user)
+    return True
+
+
 def confirm_email(token: str) -> User:
     payload = security.unsign("confirm", token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
     user = db.session.get(User, payload["uid"]) if payload else None

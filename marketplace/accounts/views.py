@@ -111,8 +111,7 @@ def confirm_email(token: str):
 @bp.post("/confirm/resend")
 @login_required
 def resend_confirmation():
-    if not current_user.email_confirmed:
-        services.send_confirmation(current_user)
+    if services.resend_confirmation(current_user):
         db.session.commit()  # the mail leaves with the commit
     flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
     return redirect(_safe_next(url_for("accounts.account")))
