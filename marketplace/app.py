@@ -31,7 +31,7 @@ from marketplace.core import api as core_api
 from marketplace.core import headers as core_headers
 from marketplace.core import jobs as core_jobs
 from marketplace.core import security, templating
-from marketplace.core.config import PROJECT_ROOT, load_config
+from marketplace.core.config import PROJECT_ROOT, PROXY_HEADERS, load_config
 from marketplace.core.db import configure_sqlite
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -59,7 +59,6 @@ from search import engine as search_engine
 from search import views as search_views
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-PROXY_HEADERS = ("for", "proto", "host", "port", "prefix")  # X-Forwarded-<header>
 # Each top-level package keeps its own Polish catalog; Flask-Babel merges them.
 TRANSLATION_DIRECTORIES = [
     PROJECT_ROOT / package / "translations"

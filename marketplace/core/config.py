@@ -10,6 +10,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 LANGUAGES = {"en": "English", "pl": "Polski"}
+# The X-Forwarded-<header>s ProxyFix may read, each set by PROXY_FIX_X_<HEADER> (trusted hops).
+PROXY_HEADERS = ("for", "proto", "host", "port", "prefix")
 log = logging.getLogger(__name__)
 
 
@@ -92,8 +94,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # Behind a reverse proxy: how many proxies in front set each X-Forwarded-* header. 0 (the
         # default) trusts none, so a client cannot pick its own address for the rate limits.
         **{
-            f"PROXY_FIX_X_{part}": int(env.get(f"PROXY_FIX_X_{part}") or 0)
-            for part in ("FOR", "PROTO", "HOST", "PORT", "PREFIX")
+            f"PROXY_FIX_X_{part.upper()}": int(env.get(f"PROXY_FIX_X_{part.upper()}") or 0)
+            for part in PROXY_HEADERS
         },
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
