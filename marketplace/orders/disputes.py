@@ -57,9 +57,7 @@ def resolve_dispute(operator: Any, dispute_id: int, refund: Money, note: str = "
 
     Releasing anything issues the invoice; a split also issues a correcting invoice for the
     refunded part. A full refund is no sale and issues neither."""
-    dispute = db.session.get(Dispute, dispute_id)
-    if dispute is None:
-        raise NotFound()
+    dispute = get_dispute(dispute_id)
     order = dispute.order
     if refund.currency != order.currency:
         raise ValidationError({"refund_amount": [_("Use the order's currency.")]})

@@ -45,9 +45,6 @@ S = OrderStatus
 DUE_DELIVERIES_JOB = "orders.due_deliveries"
 
 
-# ---------------------------------------------------------------- reading
-
-
 def get_order(actor: Any, order_id: int) -> Order:
     """The order when the actor's company is its buyer or seller; otherwise NotFound."""
     company_id = getattr(actor, "company_id", None)

@@ -34,6 +34,7 @@ from marketplace.orders import (
     ratings,
     services,
     steps,
+    timing,
 )
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments import ledger
@@ -216,7 +217,7 @@ def _detail(order: Order, status: int = 200, **form_overrides):
         "reason_form": forms.ReasonForm(),
         "review_form": forms.ReviewForm(),
         "reply_form": forms.ReplyForm(),
-        "dispute_window_days": services.dispute_window_days(),
+        "dispute_window_days": timing.dispute_window_days(),
     } | form_overrides
     return render_template("orders/detail.html", **context), status
 
