@@ -191,11 +191,15 @@ def record_payment(operator: Any, order: Order, amount: Money, note: str = "") -
     return order
 
 
-@escrow_funded.connect
-def _on_escrow_funded(escrow: EscrowAccount, **_kwargs: Any) -> None:
-    order = db.session.execute(
+def _order_paid_by(escrow: EscrowAccount) -> Order | None:
+    return db.session.execute(
         sa.select(Order).where(Order.escrow_id == escrow.id)
     ).scalar_one_or_none()
+
+
+@escrow_funded.connect
+def _on_escrow_funded(escrow: EscrowAccount, **_kwargs: Any) -> None:
+    order = _order_paid_by(escrow)
     if order is None or order.status != S.CONFIRMED:
         return
     move(order, {S.CONFIRMED}, S.FUNDED, funded_at=clock.now())
@@ -207,9 +211,7 @@ def _on_escrow_funded(escrow: EscrowAccount, **_kwargs: Any) -> None:
 
 @late_payment_refunded.connect
 def _on_late_payment_refunded(escrow: EscrowAccount, amount: Money, **_kwargs: Any) -> None:
-    order = db.session.execute(
-        sa.select(Order).where(Order.escrow_id == escrow.id)
-    ).scalar_one_or_none()
+    order = _order_paid_by(escrow)
     if order is None:
         return
     record_event(order, "payment_refunded", None, "system", str(amount))
