@@ -102,8 +102,19 @@ def elasticsearch_url(tmp_path_factory):
         _stop(process)
 
 
+@pytest.fixture
+def install_backend(app):
+    """Installs search backends as the app's for one test; the app's own comes back after it."""
+    previous = app.extensions.get(engine.EXTENSION)
+    yield lambda chosen: engine.use_backend(app, chosen)
+    if previous is None:
+        app.extensions.pop(engine.EXTENSION, None)
+    else:
+        engine.use_backend(app, previous)
+
+
 @pytest.fixture(params=BACKENDS)
-def backend(request, app, tmp_path):
+def backend(request, install_backend, tmp_path):
     """A fresh, empty index on each backend, installed as the app's search backend."""
     if request.param == "tantivy":
         chosen = TantivyBackend(tmp_path / "index")
@@ -111,13 +122,8 @@ def backend(request, app, tmp_path):
         url = request.getfixturevalue("elasticsearch_url")
         chosen = ElasticsearchBackend(url, prefix=f"test{os.getpid()}-{next(_names)}", refresh=True)
     chosen.ensure()
-    previous = app.extensions.get(engine.EXTENSION)
-    engine.use_backend(app, chosen)
-    yield chosen
-    if previous is None:
-        app.extensions.pop(engine.EXTENSION, None)
-    else:
-        engine.use_backend(app, previous)
+    install_backend(chosen)
+    return chosen
 
 
 @pytest.fixture

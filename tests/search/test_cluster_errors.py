@@ -16,7 +16,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from search import engine
 from search.backends.elastic import ElasticsearchBackend
 from tests.search import factories as f
 
@@ -61,22 +60,17 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def cluster(app) -> Iterator[_Cluster]:
+def cluster(install_backend) -> Iterator[_Cluster]:
     server = _Cluster(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    previous = app.extensions.get(engine.EXTENSION)
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    engine.use_backend(app, ElasticsearchBackend(url, prefix="troubled", timeout=0.5))
+    install_backend(ElasticsearchBackend(url, prefix="troubled", timeout=0.5))
     try:
         yield server
     finally:
         server.shutdown()
         server.server_close()
-        if previous is None:
-            app.extensions.pop(engine.EXTENSION, None)
-        else:
-            engine.use_backend(app, previous)
 
 
 @pytest.mark.parametrize("answer", [503, 429, 500, 502, SLOW])

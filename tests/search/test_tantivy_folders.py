@@ -13,7 +13,6 @@ import sys
 import pytest
 
 from marketplace.core.extensions import db
-from search import engine
 from search.backends.tantivy_backend import BUILDING, TantivyBackend
 from search.query import OFFERS, SearchQuery
 from tests.search import factories as f
@@ -46,22 +45,20 @@ def _folders(root) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.startswith("offers-v"))
 
 
-def test_repeated_reindexes_leave_only_the_current_folder(app, tmp_path):
+def test_repeated_reindexes_leave_only_the_current_folder(app, install_backend, tmp_path):
     root = tmp_path / "index"
-    previous = app.extensions.get(engine.EXTENSION)
     TantivyBackend(root).ensure()  # the web process created the first, empty index
     try:
         f.offer(f.supplier("Folder Metals"), "Steel rods")
         runner = app.test_cli_runner()
         for _run in range(3):  # each `flask search reindex` is a process of its own
-            engine.use_backend(app, TantivyBackend(root))
+            install_backend(TantivyBackend(root))
             result = runner.invoke(args=["search", "reindex", "--type", "offers"])
             assert result.exit_code == 0, result.output
         current = (root / "offers.current").read_text().strip()
         assert _folders(root) == [current]
         assert _ids(TantivyBackend(root), "steel rods") != []
     finally:
-        engine.use_backend(app, previous) if previous else app.extensions.pop(engine.EXTENSION)
         db.session.rollback()
 
 
