@@ -87,7 +87,7 @@ def place_order(
         raise ValidationError(errors)
 
     first_offer = next(iter(priced.lines.values())).offer
-    held = _above_limit(actor, priced.net_total)
+    held = above_spending_limit(actor, priced.net_total)
     order = Order(
         buyer_company_id=actor.company_id,
         seller_company_id=first_offer.company_id,
@@ -138,14 +138,20 @@ def place_order(
     return order, True
 
 
-def _above_limit(actor: Any, net_total: Money) -> bool:
-    """Above the person's spending limit (none set: no limit), compared as procurement does."""
-    limit = db.session.execute(
+def spending_limit_of(person: Any) -> SpendingLimit | None:
+    """The person's spending limit inside their company (None: no limit)."""
+    return db.session.execute(
         sa.select(SpendingLimit).where(
-            SpendingLimit.company_id == actor.company_id, SpendingLimit.user_id == actor.id
+            SpendingLimit.company_id == person.company_id, SpendingLimit.user_id == person.id
         )
     ).scalar_one_or_none()
-    return limit is not None and not limit.covers(net_total)
+
+
+def above_spending_limit(person: Any, total: Money) -> bool:
+    """Whether a purchase of `total` needs an approver: above the person's limit, or in another
+    currency than the limit (it cannot be compared: ask, to be safe). Procurement asks the same."""
+    limit = spending_limit_of(person)
+    return limit is not None and not limit.covers(total)
 
 
 def release_held(approver: Any, order: Order, comment: str = "") -> Order:

@@ -15,6 +15,7 @@ from marketplace.core.access import Permission, Role, get_owned, require, role_a
 from marketplace.core.errors import Conflict, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
+from marketplace.orders import placing
 from marketplace.orders.events import order_held
 from marketplace.orders.models import Order
 from marketplace.procurement.announce import N_, to_people
@@ -24,11 +25,7 @@ APPROVALS_PAGE = "procurement_approvals.page"
 
 
 def limit_for(user: Any) -> SpendingLimit | None:
-    return db.session.execute(
-        sa.select(SpendingLimit).where(
-            SpendingLimit.company_id == user.company_id, SpendingLimit.user_id == user.id
-        )
-    ).scalar_one_or_none()
+    return placing.spending_limit_of(user)
 
 
 def limits(company_id: int) -> list[SpendingLimit]:
@@ -65,9 +62,9 @@ def set_limit(actor: Any, user_id: Any, amount: Money | None) -> SpendingLimit |
 
 
 def needs_approval(user: Any, total: Money) -> bool:
-    """Above the person's limit (a limit in another currency cannot be compared: ask, to be safe)."""
-    limit = limit_for(user)
-    return limit is not None and not limit.covers(total)
+    """Above the person's limit (a limit in another currency cannot be compared: ask, to be safe);
+    the rule orders apply to an order placed from offers."""
+    return placing.above_spending_limit(user, total)
 
 
 def approvers(company_id: int, exclude_user_id: int | None = None) -> list[User]:
