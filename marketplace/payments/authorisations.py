@@ -14,14 +14,9 @@ import sqlalchemy as sa
 from marketplace.core import clock, jobs
 from marketplace.core.extensions import db
 from marketplace.payments.models import EscrowAccount, EscrowStatus, Provider, StripeMode
-from marketplace.payments.providers import (
-    CAPTURE_MARGIN,
-    STRIPE_AUTHORISATION_WINDOW,
-    StripeProvider,
-)
+from marketplace.payments.providers import HOLD_FOR, StripeProvider
 
 CAPTURE_JOB = "payments.capture_expiring_authorisations"
-HOLD_FOR = STRIPE_AUTHORISATION_WINDOW - CAPTURE_MARGIN
 
 
 def schedule_capture(escrow: EscrowAccount) -> None:

@@ -28,6 +28,8 @@ STRIPE_AUTHORISATION_WINDOW = dt.timedelta(days=7)
 # A held authorisation is captured this long before it would lapse: the buyer authorised a little
 # before our webhook recorded it, and the capture job needs time to run (and retry).
 CAPTURE_MARGIN = dt.timedelta(days=1)
+# How long we rely on a held authorisation: for the hold to be chosen, and until it is captured.
+HOLD_FOR = STRIPE_AUTHORISATION_WINDOW - CAPTURE_MARGIN
 
 
 def hold_fits(latest_release: dt.date | None) -> bool:
@@ -36,7 +38,7 @@ def hold_fits(latest_release: dt.date | None) -> bool:
     Unknown (no agreed date or lead time) never fits: the money is then captured at once."""
     if latest_release is None:
         return False
-    return latest_release <= clock.today() + (STRIPE_AUTHORISATION_WINDOW - CAPTURE_MARGIN)
+    return latest_release <= clock.today() + HOLD_FOR
 
 
 class PaymentProvider(Protocol):
