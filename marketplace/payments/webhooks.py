@@ -54,11 +54,11 @@ def handle(event: dict) -> str:
     if kind == "payment_intent.amount_capturable_updated" and (
         escrow.stripe_mode == StripeMode.CAPTURE_ON_RELEASE
     ):
-        amount = Money(int(intent.get("amount_capturable") or intent.get("amount") or 0), currency)
+        amount = _amount(intent, "amount_capturable", currency)
     elif (
         kind == "payment_intent.succeeded" and escrow.stripe_mode == StripeMode.TRANSFER_ON_RELEASE
     ):
-        amount = Money(int(intent.get("amount_received") or intent.get("amount") or 0), currency)
+        amount = _amount(intent, "amount_received", currency)
     else:
         return "ignored"
     return "applied" if services.mark_stripe_funded(escrow, amount, event["id"]) else "ignored"
@@ -70,9 +70,14 @@ def _after_closing(
     """The buyer's payment went through although the order was cancelled first (the cancel
     reached Stripe too late): money taken is refunded, an authorisation is let go."""
     if kind == "payment_intent.succeeded":
-        amount = Money(int(intent.get("amount_received") or intent.get("amount") or 0), currency)
+        amount = _amount(intent, "amount_received", currency)
         return "refunded" if services.refund_late_payment(escrow, amount, event_id) else "ignored"
     if kind == "payment_intent.amount_capturable_updated":
         get_provider(escrow.provider).cancel(escrow)
         return "cancelled"
     return "ignored"
+
+
+def _amount(intent: dict, field: str, currency: str) -> Money:
+    """The PaymentIntent's `field` (capturable or received), or its amount when that is absent."""
+    return Money(int(intent.get(field) or intent.get("amount") or 0), currency)
