@@ -142,7 +142,7 @@ def record_bank_receipt(actor, escrow: EscrowAccount, amount: Money, note: str =
     if amount.amount <= 0:
         raise ValidationError({"amount": [_("The amount must be positive.")]})
     escrow = _lock(escrow)
-    if escrow.status not in (EscrowStatus.AWAITING, EscrowStatus.PARTIAL, EscrowStatus.FUNDED):
+    if escrow.status not in OPEN_STATES:
         raise Conflict(_("This escrow is closed; no more money can be recorded."))
     receipt = BankReceipt(
         escrow_id=escrow.id,
