@@ -164,9 +164,11 @@ def close_expired_requests() -> int:
     return result.rowcount or 0
 
 
-@jobs.handler(CLOSE_JOB)
 def _close_job(_payload: dict) -> None:
     close_expired_requests()  # the job runner commits
+
+
+JOB_HANDLERS = {CLOSE_JOB: _close_job}  # registered by create_app
 
 
 # -- reading ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from marketplace.core.errors import NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.forms import committed, saved
 from marketplace.core.pagination import parse_limit
+from marketplace.core.uow import unit_of_work
 
 bp = Blueprint("buy_requests", __name__)
 
@@ -197,8 +198,8 @@ def bulk_requests():
     if status not in (RequestStatus.CLOSED, RequestStatus.CANCELLED) or not ids:
         flash(_("Choose buy requests and what to do with them."), "error")
         return redirect(url_for("buy_requests.my_requests")), 303
-    changed, problems = buy_requests.bulk_change_status(current_user, ids, status)
-    db.session.commit()
+    with unit_of_work():
+        changed, problems = buy_requests.bulk_change_status(current_user, ids, status)
     flash(_("%(n)d buy requests changed.", n=changed), "success")
     for problem in problems[:10]:
         flash(problem, "error")

@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from marketplace.admin.access import operator_page
 from marketplace.core.errors import Conflict, ValidationError
-from marketplace.core.extensions import db
 from marketplace.core.money import Money, MoneyError
+from marketplace.core.uow import unit_of_work
 from marketplace.orders import disputes as order_disputes
 from marketplace.payments import ledger
 from marketplace.payments import services as payments
@@ -26,12 +26,11 @@ def _amount(field: str, currency: str) -> Money:
 
 def _run(action, success: str, target: str):
     try:
-        action()
+        with unit_of_work():
+            action()
     except (ValidationError, Conflict) as error:
-        db.session.rollback()
         flash(_("Not saved: %(reason)s", reason=error.message), "error")
     else:
-        db.session.commit()
         flash(success, "success")
     return redirect(url_for(target))
 

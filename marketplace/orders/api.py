@@ -14,9 +14,9 @@ from marketplace.core.api import (
     operator_required,
     page_args,
 )
-from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.core.pagination import paginate
+from marketplace.core.uow import unit_of_work
 from marketplace.orders import disputes, documents, idempotency, placing, ratings, schemas, services
 from marketplace.orders.models import Order
 from marketplace.payments.providers import BankTransfer
@@ -62,9 +62,9 @@ def payment_json(order: Order) -> dict:
 def create_order():
     require(current_user, Permission.BUY)
     key = idempotency.request_key()
-    data = load_body(schemas.OrderInputSchema())
-    order, created = placing.place_order(current_user, data, idempotency_key=key)
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.OrderInputSchema())
+        order, created = placing.place_order(current_user, data, idempotency_key=key)
     response = jsonify(order_json(order))
     response.status_code = 201 if created else 200
     if not created:
@@ -220,9 +220,9 @@ def document(order_id: int, kind: str):
 )
 def review(order_id: int):
     order = services.get_order(current_user, order_id)
-    data = load_body(schemas.ReviewInputSchema())
-    created = ratings.leave_review(current_user, order, data)
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.ReviewInputSchema())
+        created = ratings.leave_review(current_user, order, data)
     return jsonify(schemas.ReviewSchema().dump(created)), 201
 
 
@@ -231,9 +231,9 @@ def review(order_id: int):
 @doc(summary="The supplier replies to the rating once", body=schemas.ReplySchema, tags=TAGS)
 def review_reply(order_id: int):
     order = services.get_order(current_user, order_id)
-    data = load_body(schemas.ReplySchema())
-    answered = ratings.reply(current_user, order, data["reply"])
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.ReplySchema())
+        answered = ratings.reply(current_user, order, data["reply"])
     return jsonify(schemas.ReviewSchema().dump(answered))
 
 

@@ -197,7 +197,6 @@ def _order_paid_by(escrow: EscrowAccount) -> Order | None:
     ).scalar_one_or_none()
 
 
-@escrow_funded.connect
 def _on_escrow_funded(escrow: EscrowAccount, **_kwargs: Any) -> None:
     order = _order_paid_by(escrow)
     if order is None or order.status != S.CONFIRMED:
@@ -209,7 +208,6 @@ def _on_escrow_funded(escrow: EscrowAccount, **_kwargs: Any) -> None:
     )
 
 
-@late_payment_refunded.connect
 def _on_late_payment_refunded(escrow: EscrowAccount, amount: Money, **_kwargs: Any) -> None:
     order = _order_paid_by(escrow)
     if order is None:
@@ -219,6 +217,12 @@ def _on_late_payment_refunded(escrow: EscrowAccount, amount: Money, **_kwargs: A
         order, None, _("A card payment of %(a)s for the cancelled order %(n)s arrived late; it is "
                        "refunded in full.", a=amount, n=order.number)
     )  # fmt: skip
+
+
+def connect_receivers() -> None:
+    """Orders follow the money (create_app connects them; connecting again changes nothing)."""
+    escrow_funded.connect(_on_escrow_funded)
+    late_payment_refunded.connect(_on_late_payment_refunded)
 
 
 def ship(actor: Any, order: Order, carrier: str, tracking_number: str) -> Order:
@@ -307,10 +311,12 @@ def run_due_deliveries() -> tuple[int, int]:
     return delivered, completed
 
 
-@jobs.handler(DUE_DELIVERIES_JOB)
 def _due_deliveries_job(_payload: dict) -> None:
     """Scheduled at shipping (and at automatic delivery); `flask orders auto-deliver` does the same."""
     run_due_deliveries()  # the job runner commits
+
+
+JOB_HANDLERS = {DUE_DELIVERIES_JOB: _due_deliveries_job}  # registered by create_app
 
 
 def escrow_summary(order: Order) -> dict:

@@ -21,10 +21,10 @@ from listings import services as listings
 from marketplace.core.access import Permission, require
 from marketplace.core.api import page_args
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationError
-from marketplace.core.extensions import db
 from marketplace.core.forms import apply_errors, saved
 from marketplace.core.pagination import paginate
 from marketplace.core.templating import money
+from marketplace.core.uow import unit_of_work
 from marketplace.orders import (
     disputes,
     documents,
@@ -234,16 +234,15 @@ def _act(order_id: int, action, form_name: str | None = None, form=None):
     if form is not None and not form.validate_on_submit():
         return _detail(order, 422, **{form_name: form})
     try:
-        message = action(order)
+        with unit_of_work():
+            message = action(order)
     except (ValidationError, Conflict, PermissionDenied) as error:
-        db.session.rollback()
         order = services.get_order(current_user, order_id)
         if isinstance(error, ValidationError) and form is not None:
             apply_errors(form, error)
             return _detail(order, 422, **{form_name: form})
         flash(error.message, "error")
         return redirect(url_for("orders.detail", order_id=order_id))
-    db.session.commit()
     if message:
         flash(message, "success")
     return redirect(url_for("orders.detail", order_id=order_id))

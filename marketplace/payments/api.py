@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from marketplace.core.api import auth_required, csrf_exempt, doc, operator_required
-from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 from marketplace.payments import ledger, services, webhooks
 from marketplace.payments.schemas import LedgerCheckSchema, PayoutSchema
 
@@ -17,9 +17,9 @@ bp = Blueprint("payments_api", __name__, url_prefix="/api/v1")
 @csrf_exempt
 @doc(summary="Stripe webhook (signed with the endpoint secret)", tags=["payments"])
 def stripe_webhook():
-    event = webhooks.verify(request.get_data(), request.headers.get("Stripe-Signature"))
-    outcome = webhooks.handle(event)
-    db.session.commit()
+    with unit_of_work():
+        event = webhooks.verify(request.get_data(), request.headers.get("Stripe-Signature"))
+        outcome = webhooks.handle(event)
     return jsonify({"received": True, "outcome": outcome})
 
 
@@ -30,8 +30,8 @@ def stripe_webhook():
     tags=["payments"],
 )
 def stripe_account():
-    record = services.connect_stripe_account(current_user, current_user.company)
-    db.session.commit()
+    with unit_of_work():
+        record = services.connect_stripe_account(current_user, current_user.company)
     return jsonify({"stripe_account_id": record.stripe_account_id}), 201
 
 
@@ -62,6 +62,6 @@ def payouts():
 @operator_required
 @doc(summary="Mark a payout instruction as executed", response=PayoutSchema, tags=["admin"])
 def payout_executed(payout_id: int):
-    payout = services.execute_payout(current_user, payout_id)
-    db.session.commit()
+    with unit_of_work():
+        payout = services.execute_payout(current_user, payout_id)
     return jsonify(PayoutSchema().dump(payout))

@@ -54,7 +54,9 @@ def capture_if_expiring(escrow_id: int) -> bool:
     return True
 
 
-@jobs.handler(CAPTURE_JOB)
 def _capture_job(payload: dict) -> None:
     """Scheduled per escrow at funding (the runner commits; a Stripe refusal is retried)."""
     capture_if_expiring(int(payload["escrow_id"]))
+
+
+JOB_HANDLERS = {CAPTURE_JOB: _capture_job}  # registered by create_app

@@ -12,7 +12,7 @@ from flask_login import current_user
 from marketplace.core.access import Permission, require
 from marketplace.core.api import PROBLEM_JSON, auth_required, doc, load_body, load_query
 from marketplace.core.errors import Conflict, ValidationError
-from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 from marketplace.orders import idempotency
 from marketplace.procurement import approvals, auctions, awards, decisions, quotes, schemas, tenders
 from marketplace.procurement.models import QuoteStatus, Tender
@@ -127,9 +127,9 @@ def create_tender() -> Response:
 @doc(summary="A tender as you may see it (never other companies' bids before closing)",
      response=schemas.TenderSchema, tags=TAGS)  # fmt: skip
 def get_tender(tender_id: int):
-    tender = tenders.get_tender(current_user, tender_id)
-    tenders.ensure_closed(tender)
-    db.session.commit()
+    with unit_of_work():
+        tender = tenders.get_tender(current_user, tender_id)
+        tenders.ensure_closed(tender)
     return jsonify(_tender_json(tender))
 
 
@@ -158,8 +158,8 @@ def place_bid(tender_id: int) -> Response:
         return idempotency.once(run)
     except (Conflict, ValidationError):
         if refused:  # once() rolled the request back; the attempt is logged in a short transaction
-            auctions.record_refusal(current_user, tender, data.get("unit_price"), refused[0])
-            db.session.commit()
+            with unit_of_work():
+                auctions.record_refusal(current_user, tender, data.get("unit_price"), refused[0])
         raise
 
 
@@ -168,9 +168,9 @@ def place_bid(tender_id: int) -> Response:
 @doc(summary="All bids with scores and ranks (the buyer, after closing)",
      response=schemas.BidSchema, tags=TAGS)  # fmt: skip
 def list_bids(tender_id: int):
-    tender = tenders.get_tender(current_user, tender_id)
-    bids = tenders.opened_bids(current_user, tender)
-    db.session.commit()
+    with unit_of_work():
+        tender = tenders.get_tender(current_user, tender_id)
+        bids = tenders.opened_bids(current_user, tender)
     return jsonify({"items": schemas.BidSchema().dump(bids, many=True)})
 
 

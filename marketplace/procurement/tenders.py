@@ -377,9 +377,11 @@ def close_due_tenders() -> int:
     return sum(1 for tender_id in ids if close(db.session.get(Tender, tender_id)))
 
 
-@jobs.handler(CLOSE_JOB)
 def _close_job(payload: dict) -> None:
     close_due_tenders()  # the job runner commits
+
+
+JOB_HANDLERS = {CLOSE_JOB: _close_job}  # registered by create_app
 
 
 def set_marks(actor: Any, tender: Tender, bid_id: Any, marks: dict[str, Any]) -> Bid:
