@@ -8,7 +8,7 @@ import logging
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -231,6 +231,10 @@ def register_error_handlers(app: Flask) -> None:
     def database_error(error: sa.exc.DBAPIError):
         """A concurrent writer's failure outside a unit of work (an autoflush) answers as inside
         one; anything else stays a server error."""
+        if "_login_user" not in g:
+            # Finding the person was what failed: answer as to a visitor (the message's language
+            # and the error page would otherwise ask the busy database again, and fail).
+            g._login_user = login_manager.anonymous_user()
         mapped = uow.concurrent_write_error(error)
         if mapped is None:
             raise error
