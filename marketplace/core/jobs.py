@@ -5,8 +5,8 @@ How to use it (the whole surface):
     from marketplace.core import jobs
 
     def send_email(payload: dict) -> None: ...      # raise to retry later; runs inside an app context
-    JOB_HANDLERS = {"messaging.send_email": send_email}   # in your module; create_app's
-                                                   # register_job_handlers() calls jobs.register
+    JOB_HANDLERS = {"messaging.send_email": send_email}   # create_app registers these
+                                                          # (register_job_handlers -> jobs.register)
 
     jobs.enqueue("messaging.send_email", {"id": 7})            # in a service; flushed, committed by the edge
     jobs.enqueue("x", {...}, run_at=moment, key="digest:7:2026-11-23")  # at a time; once per key
