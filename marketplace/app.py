@@ -42,6 +42,7 @@ from marketplace.orders import cli as orders_cli
 from marketplace.orders import notify as orders_notify
 from marketplace.orders import views as orders_views
 from marketplace.payments import api as payments_api
+from marketplace.payments import execution as payments_execution  # noqa: F401 - its job handler
 from marketplace.procurement import api as procurement_api
 from marketplace.procurement import approval_views as procurement_approval_views
 from marketplace.procurement import cli as procurement_cli

@@ -38,7 +38,7 @@ from marketplace.orders import (
 )
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments import ledger
-from marketplace.payments.providers import BankTransfer, available
+from marketplace.payments.providers import BankTransfer, StripeProvider, available
 from messaging import services as messaging
 
 bp = Blueprint("orders", __name__)
@@ -283,12 +283,19 @@ def cancel(order_id: int):
 @login_required
 def payment(order_id: int):
     form = forms.PaymentForm()
+
+    def choose(order) -> str:
+        # Nothing is written yet: end the read, so no transaction is open while Stripe creates
+        # the PaymentIntent; then open the escrow with it.
+        wanted = services.card_payment_request(current_user, order, form.provider.data)
+        db.session.commit()
+        card = StripeProvider.create_intent(wanted) if wanted else None
+        services.choose_payment(current_user, order, form.provider.data, card=card)
+        return _("Payment details are below.")
+
     return _act(
         order_id,
-        lambda o: (
-            services.choose_payment(current_user, o, form.provider.data)
-            and _("Payment details are below.")
-        ),
+        choose,
         "payment_form",
         form,
     )
