@@ -153,6 +153,7 @@ def lock_money(order: Order) -> None:
     other way round, a cancel and a funding webhook at the same moment deadlock)."""
     if order.escrow is not None:
         payments.lock(order.escrow)
+        db.session.refresh(order)  # decide on the order as it is now, after waiting for the lock
 
 
 def _check_payment_choice(actor: Any, order: Order, provider: str) -> None:
