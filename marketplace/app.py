@@ -50,6 +50,7 @@ from marketplace.orders import services as orders_services
 from marketplace.orders import views as orders_views
 from marketplace.payments import api as payments_api
 from marketplace.payments import authorisations as payments_authorisations
+from marketplace.payments import execution as payments_execution
 from marketplace.procurement import api as procurement_api
 from marketplace.procurement import approval_views as procurement_approval_views
 from marketplace.procurement import approvals as procurement_approvals
@@ -196,6 +197,7 @@ def register_job_handlers() -> None:
         orders_services.JOB_HANDLERS,
         orders_ratings.JOB_HANDLERS,
         payments_authorisations.JOB_HANDLERS,
+        payments_execution.JOB_HANDLERS,
         procurement_tenders.JOB_HANDLERS,
     ):
         for name, handler in handlers.items():
@@ -205,7 +207,7 @@ def register_job_handlers() -> None:
 def register_signal_receivers() -> None:
     """Reactions against the import arrows: a lower package sends, a higher one follows, in the
     sender's transaction. Connecting again changes nothing."""
-    orders_services.connect_receivers()  # payments: escrow funded, late payment refunded
+    orders_services.connect_receivers()  # payments: escrow funded, refused, late payment refunded
     orders_scorecard_sync.connect_receivers()  # messaging: a message posted
     procurement_approvals.connect_receivers()  # orders: an order held for an approver
     search_outbox.register_events()  # every session's flushes and commits feed the outbox

@@ -11,7 +11,7 @@ from marketplace.core.errors import Conflict, ValidationError
 from marketplace.core.money import Money, MoneyError
 from marketplace.core.uow import unit_of_work
 from marketplace.orders import disputes as order_disputes
-from marketplace.payments import ledger
+from marketplace.payments import ledger, settlement
 from marketplace.payments import services as payments
 
 bp = Blueprint("admin_trade", __name__, url_prefix="/admin")
@@ -66,7 +66,21 @@ def record_receipt(escrow_id: int):
 @bp.get("/payouts")
 @operator_page
 def payouts():
-    return render_template("admin/payouts.html", payouts=payments.pending_payouts())
+    return render_template(
+        "admin/payouts.html",
+        payouts=payments.pending_payouts(),
+        refused=payments.failed_instructions(),
+    )
+
+
+@bp.post("/payment-instructions/<int:instruction_id>/retry")
+@operator_page
+def retry_instruction(instruction_id: int):
+    return _run(
+        lambda: settlement.retry_instruction(current_user, instruction_id),
+        _("The payment provider is asked again."),
+        "admin_trade.payouts",
+    )
 
 
 @bp.post("/payouts/<int:payout_id>/executed")

@@ -14,12 +14,13 @@ from marketplace.core.api import (
     operator_required,
     page_args,
 )
+from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.core.pagination import paginate
 from marketplace.core.uow import unit_of_work
 from marketplace.orders import disputes, documents, idempotency, placing, ratings, schemas, services
 from marketplace.orders.models import Order
-from marketplace.payments.providers import BankTransfer
+from marketplace.payments.providers import BankTransfer, StripeProvider
 
 bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
 TAGS = ["orders"]
@@ -185,10 +186,17 @@ def dispute(order_id: int):
 )
 def payment(order_id: int):
     data = load_body(schemas.PaymentChoiceSchema())
+    # A card's PaymentIntent is created before the unit of work, with the read ended so that no
+    # transaction is open while Stripe is asked; a repeat finds the escrow open and asks nothing.
+    wanted = services.card_payment_request(
+        current_user, services.get_order(current_user, order_id), data["provider"]
+    )
+    db.session.rollback()  # a read only
+    card = StripeProvider.create_intent(wanted) if wanted else None
 
     def run() -> tuple[dict, int]:
         order = services.get_order(current_user, order_id)
-        services.choose_payment(current_user, order, data["provider"])
+        services.choose_payment(current_user, order, data["provider"], card=card)
         return payment_json(order), 200
 
     return idempotency.once(run)

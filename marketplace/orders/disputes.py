@@ -22,7 +22,7 @@ from marketplace.orders.models import (
 )
 from marketplace.orders.steps import move, record_event, require_side
 from marketplace.orders.timing import dispute_window_days
-from marketplace.payments import ledger
+from marketplace.payments import ledger, settlement
 from marketplace.payments import services as payments
 
 S = OrderStatus
@@ -68,8 +68,9 @@ def resolve_dispute(operator: Any, dispute_id: int, refund: Money, note: str = "
         raise ValidationError(
             {"refund_amount": [_("The refund must be between 0 and the %(h)s held.", h=held)]}
         )
+    payments.lock(order.escrow)  # the escrow before the order, as every transition does
     move(order, {S.DISPUTED}, S.RESOLVED, closed_at=clock.now())
-    payments.settle(operator, order.escrow, refund)
+    settlement.settle(operator, order.escrow, refund)
     if refund.amount < held.amount:
         # Money reaches the seller: the sale is invoiced in full, and a refunded part is a
         # price reduction documented by a correcting invoice (see orders.corrections).

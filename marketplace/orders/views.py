@@ -21,6 +21,7 @@ from listings import services as listings
 from marketplace.core.access import Permission, require
 from marketplace.core.api import page_args
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.core.extensions import db
 from marketplace.core.forms import apply_errors, saved
 from marketplace.core.pagination import paginate
 from marketplace.core.templating import money
@@ -38,7 +39,7 @@ from marketplace.orders import (
 )
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments import ledger
-from marketplace.payments.providers import BankTransfer, available
+from marketplace.payments.providers import BankTransfer, StripeProvider, available
 from messaging import services as messaging
 
 bp = Blueprint("orders", __name__)
@@ -228,12 +229,17 @@ def detail(order_id: int):
     return _detail(services.get_order(current_user, order_id))
 
 
-def _act(order_id: int, action, form_name: str | None = None, form=None):
-    """Run one transition from a page's form; errors show on the page and change nothing."""
+def _act(order_id: int, action, form_name: str | None = None, form=None, *, before=None):
+    """Run one transition from a page's form; errors show on the page and change nothing.
+
+    `before(order)` runs ahead of the unit of work and writes nothing (a card payment's
+    PaymentIntent is created there, with no transaction open)."""
     order = services.get_order(current_user, order_id)
     if form is not None and not form.validate_on_submit():
         return _detail(order, 422, **{form_name: form})
     try:
+        if before is not None:
+            before(order)
         with unit_of_work():
             message = action(order)
     except (ValidationError, Conflict, PermissionDenied) as error:
@@ -282,15 +288,18 @@ def cancel(order_id: int):
 @login_required
 def payment(order_id: int):
     form = forms.PaymentForm()
-    return _act(
-        order_id,
-        lambda o: (
-            services.choose_payment(current_user, o, form.provider.data)
-            and _("Payment details are below.")
-        ),
-        "payment_form",
-        form,
-    )
+    card: list = []
+
+    def create_intent(order) -> None:
+        wanted = services.card_payment_request(current_user, order, form.provider.data)
+        db.session.rollback()  # a read only: no transaction stays open while Stripe is asked
+        card.append(StripeProvider.create_intent(wanted) if wanted else None)
+
+    def choose(order) -> str:
+        services.choose_payment(current_user, order, form.provider.data, card=card[0])
+        return _("Payment details are below.")
+
+    return _act(order_id, choose, "payment_form", form, before=create_intent)
 
 
 @bp.post("/orders/<int:order_id>/ship")
