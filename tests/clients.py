@@ -31,7 +31,7 @@ class BrowserClient(FlaskLoginClient):
     submitting it. JSON API calls get no token: they show what a script or the site's fetch sends.
 
     client.post(url, data=..., csrf=False) posts without a token (a forged request);
-    client.csrf_token(path) reads the token of a given page by hand."""
+    client.csrf_token(path) and client.meta_csrf_token(path) read a given page's token by hand."""
 
     form_page = "/"  # every page renders the session's token; the home page is where a visit starts
 
@@ -40,6 +40,14 @@ class BrowserClient(FlaskLoginClient):
         token = token_in_page(response.get_data(as_text=True))
         assert token, f"GET {path or self.form_page} ({response.status}) rendered no CSRF token"
         return token
+
+    def meta_csrf_token(self, path: str) -> str:
+        """The token of the page's csrf-token meta tag, which the site's own fetch calls send as
+        X-CSRFToken (static/js/app.js)."""
+        response = self.get(path)
+        match = _META_TAG.search(response.get_data(as_text=True))
+        assert match, f"GET {path} ({response.status}) rendered no csrf-token meta tag"
+        return match.group(1)
 
     def open(self, *args: Any, csrf: bool = True, **kwargs: Any):
         if csrf and self._is_form_post_without_token(args, kwargs):
