@@ -82,3 +82,10 @@ def test_a_page_form_needs_the_token_even_without_a_cookie(client, owner_a):
     answer = client.post("/login", data={"email": owner_a.email, "password": PASSWORD}, csrf=False)
     assert answer.status_code == 400
     assert client.get("/dashboard").status_code == 302  # still signed out
+
+
+def test_a_bearer_token_does_not_open_the_pages_forms_without_the_token(client_a, api_a):
+    form = {"title": "Cheap steel", "category": "polymer-granules", "unit": "kg", "moq": "1"}
+    answer = client_a.post("/offers/new", data=form, headers=api_a, csrf=False)
+    assert answer.status_code == 400
+    assert _offer_count() == 0
