@@ -31,10 +31,10 @@ from marketplace.admin import views as admin_views
 from marketplace.companies import api as companies_api
 from marketplace.companies import views as companies_views
 from marketplace.core import api as core_api
+from marketplace.core import credentials, security, templating, uow
 from marketplace.core import headers as core_headers
 from marketplace.core import jobs as core_jobs
 from marketplace.core import mail as core_mail
-from marketplace.core import security, templating, uow
 from marketplace.core.config import PROJECT_ROOT, PROXY_HEADERS, load_config
 from marketplace.core.db import configure_sqlite
 from marketplace.core.errors import DomainError
@@ -71,7 +71,6 @@ from search import engine as search_engine
 from search import outbox as search_outbox
 from search import views as search_views
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Each top-level package keeps its own Polish catalog; Flask-Babel merges them.
 TRANSLATION_DIRECTORIES = [
     PROJECT_ROOT / package / "translations"
@@ -95,9 +94,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
         str(path) for path in TRANSLATION_DIRECTORIES if path.is_dir()
     )
-    app.config["WTF_CSRF_CHECK_DEFAULT"] = (
-        False  # checked in _protect_csrf for pages and cookie API calls
-    )
+    # Checked in credentials.protect_csrf, which exempts API calls that no cookie reaches.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     logging.basicConfig(level=logging.INFO)
     register_proxy_fix(app)
     register_extensions(app)
@@ -129,23 +127,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
-    app.before_request(_protect_csrf)
+    credentials.init_app(app)
     core_headers.init_app(app)
     core_jobs.init_app(app)
     search_engine.init_app(app)
-
-
-def _protect_csrf() -> None:
-    if request.method in SAFE_METHODS:
-        return
-    view = current_app.view_functions.get(request.endpoint or "")
-    if not current_app.config.get("WTF_CSRF_ENABLED", True) or getattr(view, "_csrf_exempt", False):
-        return  # e.g. signed webhooks, which authenticate themselves
-    if request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith(
-        "Bearer "
-    ):
-        return  # token-authenticated API calls carry no ambient credentials
-    csrf.protect()
 
 
 def register_blueprints(app: Flask) -> None:

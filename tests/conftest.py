@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import g, request_finished, request_started
-from flask_login import FlaskLoginClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -21,6 +20,7 @@ from marketplace.app import create_app
 from marketplace.core import clock, jobs, mail
 from marketplace.core.extensions import db, limiter
 from tests import factories
+from tests.clients import BrowserClient
 
 
 class _TestSession(scoped_session):
@@ -50,13 +50,11 @@ def app(tmp_path_factory: pytest.TempPathFactory):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret",
             "UPLOAD_DIR": str(instance / "uploads"),
-            "WTF_CSRF_ENABLED": False,
-            "AUTH_RATE_LIMIT": "10000 per minute",
             "SERVER_NAME": "market.test",
             "MAIL_URL": "",
         }
     )
-    application.test_client_class = FlaskLoginClient
+    application.test_client_class = BrowserClient
     with application.app_context():
         _reset_schema(db.engine)
         upgrade(directory=str(Path(__file__).resolve().parents[1] / "migrations"))
@@ -109,6 +107,12 @@ def _db_transaction(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def curl(app):
+    """A client without a browser (a script, an ERP, curl): it keeps no cookies."""
+    return app.test_client(use_cookies=False)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from flask_login import LoginManager, login_url
 
 from marketplace.accounts import services
 from marketplace.accounts.models import User
-from marketplace.core import security
+from marketplace.core import credentials, security
 from marketplace.core.api import problem
 from marketplace.core.extensions import db
 
@@ -28,10 +28,13 @@ def load_user(session_id: str) -> User | None:
 
 
 def load_user_from_request(request: Request) -> User | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    """The owner of the request's bearer token. flask-login asks only when no session or remember
+    cookie names someone, and a bearer request has no cookies (credentials.MarketRequest), so a
+    token is never outvoted by a cookie the same request carries."""
+    token = credentials.bearer_token(request)
+    if not token:
         return None
-    return services.user_for_token(header.removeprefix("Bearer ").strip())
+    return services.user_for_token(token)
 
 
 def is_background_request(req: Request) -> bool:

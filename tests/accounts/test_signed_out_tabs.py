@@ -3,8 +3,6 @@ loop through the sign-in page nor spoil a sign-in the person starts in another t
 
 from __future__ import annotations
 
-import re
-
 from tests.factories import PASSWORD
 
 EVENT_STREAM = {"Accept": "text/event-stream", "Sec-Fetch-Dest": "empty"}
@@ -34,22 +32,17 @@ def test_a_page_still_sends_the_person_to_sign_in(client):
 def test_a_background_poll_between_opening_the_form_and_sending_it_keeps_the_sign_in_working(
     app, client, owner_a
 ):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        form = client.get("/login")
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.text).group(1)
-        # The old tab reconnected at the same moment, so its request went out before the form's
-        # cookie arrived and carries none; whatever cookie it gets back replaces the form's.
-        for url, accept in (("/live", EVENT_STREAM), ("/messages/unread.json", JSON)):
-            racing = app.test_client()
-            racing.get(url, headers=accept)
-            returned = racing.get_cookie("session", domain=DOMAIN)
-            if returned is not None:
-                client.set_cookie("session", returned.value, domain=DOMAIN)
-        response = client.post(
-            "/login", data={"csrf_token": token, "email": owner_a.email, "password": PASSWORD}
-        )
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+    token = client.csrf_token("/login")
+    # The old tab reconnected at the same moment, so its request went out before the form's
+    # cookie arrived and carries none; whatever cookie it gets back replaces the form's.
+    for url, accept in (("/live", EVENT_STREAM), ("/messages/unread.json", JSON)):
+        racing = app.test_client()
+        racing.get(url, headers=accept)
+        returned = racing.get_cookie("session", domain=DOMAIN)
+        if returned is not None:
+            client.set_cookie("session", returned.value, domain=DOMAIN)
+    response = client.post(
+        "/login", data={"csrf_token": token, "email": owner_a.email, "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert "/login" not in response.headers["Location"]

@@ -30,13 +30,13 @@ def test_a_signed_in_member_is_signed_out_when_the_company_is_suspended(
 
 
 def test_a_member_of_a_suspended_company_cannot_sign_in_and_is_told_why(
-    client, owner_a, operator_client, company_a
+    client, curl, owner_a, operator_client, company_a
 ):
     _suspend(operator_client, company_a)
     page = client.post("/login", data={"email": owner_a.email, "password": PASSWORD})
     assert page.status_code == 401
     assert SUSPENDED in page.text.replace("&#39;", "'")
-    token = client.post("/api/v1/auth/tokens", json={"email": owner_a.email, "password": PASSWORD})
+    token = curl.post("/api/v1/auth/tokens", json={"email": owner_a.email, "password": PASSWORD})
     assert token.status_code == 401
     assert token.json["errors"]["email"][0].startswith(SUSPENDED)
 

@@ -427,13 +427,9 @@ def test_other_packages_open_a_context_thread_and_post_system_messages(
 
 
 def test_html_forms_enforce_csrf(app, owner_a, company_b):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        response = app.test_client(user=owner_a).post(
-            f"/messages/new?to={company_b.id}", data={"subject": "x", "body": "y"}
-        )
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+    response = app.test_client(user=owner_a).post(
+        f"/messages/new?to={company_b.id}", data={"subject": "x", "body": "y"}, csrf=False
+    )
     assert response.status_code == 400
     assert _count(Thread) == 0
 

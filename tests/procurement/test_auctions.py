@@ -231,14 +231,10 @@ def test_room_forms_need_the_csrf_token_and_the_api_is_documented(
 ):
     auction = procurement_factories.auction(buyer, [supplier_one])
     db.session.commit()
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        refused = app.test_client(user=seller_one).post(
-            f"/procurement/tenders/{auction.id}/bid", data={"unit_price": "900"}
-        )
-        assert refused.status_code == 400
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+    refused = app.test_client(user=seller_one).post(
+        f"/procurement/tenders/{auction.id}/bid", data={"unit_price": "900"}, csrf=False
+    )
+    assert refused.status_code == 400
     assert db.session.execute(sa.select(sa.func.count(BidLogEntry.id))).scalar_one() == 0
     paths = client.get("/api/v1/openapi.json").json["paths"]
     for path in ("/api/v1/requests/{request_id}/quotes", "/api/v1/quotes/{quote_id}/accept",
