@@ -4,7 +4,7 @@ PostgreSQL (DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/marketpla
 missing), Redis (REDIS_URL, default redis://127.0.0.1:6379/0), WEB_WORKERS gunicorn web processes
 (4), JOB_WORKERS `flask jobs worker` processes (2) and SEARCH_WORKERS `flask search worker`
 processes (1). Search runs on Elasticsearch when ELASTICSEARCH_URL is given, on tantivy otherwise.
-HOST and PORT as for `make run`; INSTANCE_PATH defaults to instance/scale (its own secret key,
+WEB_HOST and PORT as for `make run`; INSTANCE_PATH defaults to instance/scale (its own secret key,
 uploads and tantivy index, apart from `make run`'s SQLite market).
 
 Tantivy and several processes: any number of processes may read one index folder (each reopens
@@ -181,7 +181,10 @@ def _signal_group(child: subprocess.Popen, sig: int) -> None:
 def _stop_all(children: list[subprocess.Popen], grace: float) -> None:
     for child in children:
         if child.poll() is None:
-            _signal_group(child, signal.SIGTERM)
+            # To the process itself: gunicorn's master then stops its workers in order (workers
+            # signalled beside it could be replaced by new ones before the master sees the stop).
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + grace
     for child in children:
         try:
@@ -200,7 +203,7 @@ def main() -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_args: stop.set())
-    address = f"http://{env.get('HOST') or '127.0.0.1'}:{env.get('PORT') or 5000}"
+    address = f"http://{env.get('WEB_HOST') or '127.0.0.1'}:{env.get('PORT') or 5000}"
     print(
         f"run-scale: serving {address} with {env['WEB_WORKERS']} web workers, "
         f"{sum(c.name.startswith('jobs') for c in commands)} job and "

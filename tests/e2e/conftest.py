@@ -69,7 +69,7 @@ def live_server(server_env) -> str:
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
         cwd=ROOT,
-        env={**server_env, "HOST": "127.0.0.1", "PORT": str(port)},
+        env={**server_env, "WEB_HOST": "127.0.0.1", "PORT": str(port)},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
