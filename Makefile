@@ -26,12 +26,19 @@ translations: $(COMPILED)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 
+# Served by gunicorn, one process with threads (deploy/gunicorn.conf.py says why); PORT picks the port.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) listings load-categories
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) search worker --once
-	$(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py wsgi:app
+
+# The scale mode on this machine: PostgreSQL, Redis, WEB_WORKERS web processes, job and search
+# workers, stopped together on Ctrl-C (deploy/scale.py).
+.PHONY: run-scale
+run-scale: install
+	$(BIN)/python deploy/scale.py
 
 test: install
 	$(MAKE) --no-print-directory test-sqlite

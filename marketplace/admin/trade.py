@@ -97,10 +97,11 @@ def payout_executed(payout_id: int):
 @operator_page
 def disputes():
     open_disputes = order_disputes.open_disputes()
+    figures = ledger.figures_of(d.order.escrow for d in open_disputes)
     return render_template(
         "admin/disputes.html",
         disputes=open_disputes,
-        held={d.id: ledger.figures(d.order.escrow).held for d in open_disputes},
+        held={d.id: figures[d.order.escrow_id].held for d in open_disputes},
     )
 
 

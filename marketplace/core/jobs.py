@@ -31,6 +31,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -422,7 +423,13 @@ cli = AppGroup("jobs", help="Background jobs.")
 def worker_command(poll: float) -> None:
     """Run jobs until stopped (start several for more throughput)."""
     click.echo(f"job worker {_worker_name()} started")
-    work(current_app._get_current_object(), poll=poll)  # type: ignore[attr-defined]
+    # SIGTERM or Ctrl-C lets the job at hand finish (within a poll interval when idle) instead
+    # of leaving it running until its lease expires.
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_args: stop.set())
+    work(current_app._get_current_object(), poll=poll, stop=stop)  # type: ignore[attr-defined]
+    click.echo(f"job worker {_worker_name()} stopped")
 
 
 @cli.command("run")

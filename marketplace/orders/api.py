@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from marketplace.core.access import Permission, require
 from marketplace.core.api import (
@@ -19,19 +20,38 @@ from marketplace.core.money import Money
 from marketplace.core.pagination import paginate
 from marketplace.core.uow import unit_of_work
 from marketplace.orders import disputes, documents, idempotency, placing, ratings, schemas, services
-from marketplace.orders.models import Order
+from marketplace.orders.models import Dispute, Order
+from marketplace.payments import ledger
 from marketplace.payments.providers import BankTransfer, StripeProvider
 
 bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
 TAGS = ["orders"]
 
 
-def order_json(order: Order) -> dict:
+def order_json(order: Order, figures: ledger.EscrowFigures | None = None) -> dict:
+    """The order as the API shows it; figures: its escrow's, when already read for a page."""
+    if figures is None and order.escrow is not None:
+        figures = ledger.figures(order.escrow)
     body = schemas.OrderSchema().dump(order)
-    body["escrow"] = services.escrow_summary(order)
+    body["escrow"] = services.escrow_summary(order, figures)
+    body["dispute"] = dispute_json(order.disputes[-1], figures) if order.disputes else None
     if order.escrow is not None:
         body["payment"] = payment_json(order)
     return body
+
+
+def dispute_json(dispute: Dispute, figures: ledger.EscrowFigures | None) -> dict:
+    return schemas.OrderDisputeSchema().dump(_dispute_fields(dispute, figures))
+
+
+def _dispute_fields(dispute: Dispute, figures: ledger.EscrowFigures | None) -> dict:
+    return {
+        "id": dispute.id,
+        "status": disputes.status_of(dispute),
+        "reason": dispute.reason,
+        "opened_at": dispute.opened_at,
+        "resolution": disputes.resolution(dispute, figures),
+    }
 
 
 def payment_json(order: Order) -> dict:
@@ -89,8 +109,12 @@ def list_orders():
     stmt = services.orders_query(
         current_user.company_id, role=query["role"], status=query["status"], q=query["q"]
     )
+    # What order_json shows of each order is read for the whole page at once, not per order.
+    stmt = stmt.options(selectinload(Order.disputes), selectinload(Order.documents))
     page = paginate(stmt, order=Order.created_at, tiebreak=Order.id, cursor=cursor, limit=limit)
-    return jsonify({"items": [order_json(o) for o in page.items], "next_cursor": page.next_cursor})
+    figures = ledger.figures_of(o.escrow for o in page.items if o.escrow is not None)
+    items = [order_json(o, figures.get(o.escrow_id)) for o in page.items]
+    return jsonify({"items": items, "next_cursor": page.next_cursor})
 
 
 @bp.get("/orders/<int:order_id>")
@@ -292,3 +316,43 @@ def resolve(dispute_id: int):
         return order_json(dispute.order), 200
 
     return idempotency.once(run)
+
+
+@bp.get("/admin/disputes")
+@operator_required
+@doc(
+    summary="Disputes waiting for the operator (status=open, the default) or decided "
+    "(status=resolved), oldest first; each id is what .../resolve takes",
+    query=schemas.DisputeQueueQuerySchema,
+    response=schemas.DisputeQueueItemSchema(many=True),
+    paginated=True,
+    tags=["admin"],
+)
+def dispute_queue():
+    query = load_query(schemas.DisputeQueueQuerySchema())
+    cursor, limit = page_args()
+    page = paginate(
+        disputes.queue_query(disputes.DisputeStatus(query["status"])),
+        order=Dispute.opened_at, tiebreak=Dispute.id, cursor=cursor, limit=limit,
+        descending=False,
+    )  # fmt: skip
+    figures = ledger.figures_of(d.order.escrow for d in page.items if d.order.escrow is not None)
+    items = []
+    for dispute in page.items:
+        order, escrow = dispute.order, figures.get(dispute.order.escrow_id)
+        items.append(
+            _dispute_fields(dispute, escrow)
+            | {
+                "order": {"id": order.id, "number": order.number, "status": order.status,
+                          "total": order.total_money},
+                "buyer": order.buyer,
+                "seller": order.seller,
+                "held": escrow.held if escrow is not None else Money.zero(order.currency),
+            }
+        )  # fmt: skip
+    return jsonify(
+        {
+            "items": schemas.DisputeQueueItemSchema(many=True).dump(items),
+            "next_cursor": page.next_cursor,
+        }
+    )

@@ -28,7 +28,10 @@ class OrderInputSchema(ma.Schema):
     note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class MoneySchema(ma.Schema):
+class MoneyValueSchema(ma.Schema):
+    """An amount as the API shows it: minor units and currency (named apart from messaging's
+    input MoneySchema, so the OpenAPI document keeps one schema per name)."""
+
     amount = ma.fields.Integer()
     currency = ma.fields.String()
 
@@ -63,6 +66,56 @@ class EventSchema(ma.Schema):
     at = ma.fields.AwareDateTime()
 
 
+class DisputeResolutionSchema(ma.Schema):
+    """What the operator's decision did: refund + release is what escrow held."""
+
+    outcome = ma.fields.String(
+        metadata={"enum": ["refund", "release", "split"], "description": "refund: all back to "
+                  "the buyer; release: all to the seller; split: part each"}
+    )  # fmt: skip
+    refund = ma.fields.Nested(MoneyValueSchema, metadata={"description": "Back to the buyer"})
+    release = ma.fields.Nested(
+        MoneyValueSchema, metadata={"description": "To the seller, before the platform fee"}
+    )
+    note = ma.fields.String()
+    resolved_at = ma.fields.AwareDateTime()
+
+
+class OrderDisputeSchema(ma.Schema):
+    """The order's dispute; its id is what POST /api/v1/admin/disputes/{id}/resolve takes."""
+
+    id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"enum": ["open", "resolved"]})
+    reason = ma.fields.String()
+    opened_at = ma.fields.AwareDateTime()
+    resolution = ma.fields.Nested(DisputeResolutionSchema, allow_none=True)
+
+
+class PartySchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class DisputedOrderSchema(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    status = ma.fields.String()
+    total = ma.fields.Nested(MoneyValueSchema)
+
+
+class DisputeQueueItemSchema(OrderDisputeSchema):
+    """One dispute in the operator's queue, with the order and its parties."""
+
+    order = ma.fields.Nested(DisputedOrderSchema)
+    buyer = ma.fields.Nested(PartySchema)
+    seller = ma.fields.Nested(PartySchema)
+    held = ma.fields.Nested(MoneyValueSchema, metadata={"description": "What escrow holds now"})
+
+
+class DisputeQueueQuerySchema(ma.Schema):
+    status = ma.fields.String(load_default="open", validate=validate.OneOf(["open", "resolved"]))
+
+
 class OrderSchema(ma.Schema):
     id = ma.fields.Integer()
     number = ma.fields.String()
@@ -84,6 +137,8 @@ class OrderSchema(ma.Schema):
     thread_id = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.AwareDateTime()
     documents = ma.fields.Method("_documents")
+    # Filled in by the API from the order's disputes and escrow journal (orders.api.order_json).
+    dispute = ma.fields.Nested(OrderDisputeSchema, allow_none=True, dump_only=True)
 
     def _total(self, order) -> dict:
         return order.total_money.to_json()

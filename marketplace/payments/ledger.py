@@ -268,21 +268,40 @@ class EscrowFigures:
 
 
 def figures(escrow: EscrowAccount) -> EscrowFigures:
+    return figures_of([escrow])[escrow.id]
+
+
+def figures_of(escrows: Iterable[EscrowAccount]) -> dict[int, EscrowFigures]:
+    """The figures of many escrows in one query (a page of orders or disputes), by escrow id."""
+    currencies = {escrow.id: escrow.currency for escrow in escrows}
+    if not currencies:
+        return {}
     rows = db.session.execute(
-        sa.select(JournalTransaction.kind, LedgerAccount.kind, sa.func.sum(JournalEntry.amount))
+        sa.select(
+            JournalTransaction.escrow_id,
+            JournalTransaction.kind,
+            LedgerAccount.kind,
+            sa.func.sum(JournalEntry.amount),
+        )
         .join(JournalEntry.transaction)
         .join(JournalEntry.account)
-        .where(JournalTransaction.escrow_id == escrow.id)
-        .group_by(JournalTransaction.kind, LedgerAccount.kind)
+        .where(JournalTransaction.escrow_id.in_(currencies))
+        .group_by(JournalTransaction.escrow_id, JournalTransaction.kind, LedgerAccount.kind)
     ).all()
-    sums: dict[tuple[str, str], int] = {(t, a): int(s or 0) for t, a, s in rows}
-    cur = escrow.currency
-    return EscrowFigures(
-        funded=Money(sums.get((EntryKind.FUND, AccountKind.ESCROW), 0), cur),
-        released=Money(sums.get((EntryKind.RELEASE, AccountKind.SELLER_PAYABLE), 0), cur),
-        refunded=Money(-sums.get((EntryKind.REFUND, AccountKind.ESCROW), 0), cur),
-        fee=Money(sums.get((EntryKind.RELEASE, AccountKind.PLATFORM_FEE), 0), cur),
-    )
+    sums: dict[tuple[int, str, str], int] = {(e, t, a): int(s or 0) for e, t, a, s in rows}
+    result = {}
+    for escrow_id, cur in currencies.items():
+
+        def total(txn_kind: str, account_kind: str, escrow_id: int = escrow_id) -> int:
+            return sums.get((escrow_id, txn_kind, account_kind), 0)
+
+        result[escrow_id] = EscrowFigures(
+            funded=Money(total(EntryKind.FUND, AccountKind.ESCROW), cur),
+            released=Money(total(EntryKind.RELEASE, AccountKind.SELLER_PAYABLE), cur),
+            refunded=Money(-total(EntryKind.REFUND, AccountKind.ESCROW), cur),
+            fee=Money(total(EntryKind.RELEASE, AccountKind.PLATFORM_FEE), cur),
+        )
+    return result
 
 
 def check() -> list[str]:
