@@ -30,7 +30,7 @@ from marketplace.companies import views as companies_views
 from marketplace.core import api as core_api
 from marketplace.core import headers as core_headers
 from marketplace.core import jobs as core_jobs
-from marketplace.core import security, templating
+from marketplace.core import routing, security, templating
 from marketplace.core.config import PROJECT_ROOT, PROXY_HEADERS, load_config
 from marketplace.core.db import configure_sqlite
 from marketplace.core.errors import DomainError
@@ -87,6 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     logging.basicConfig(level=logging.INFO)
     register_proxy_fix(app)
+    routing.init_app(app)  # before any rule: path ids are bounded
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -206,7 +207,9 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         status = error.code or 500
         if wants_json():
-            return core_api.problem(status, error.name, error.description or "")
+            # a path parameter out of range names itself, as a body field would
+            field_errors = getattr(error, "field_errors", None)
+            return core_api.problem(status, error.name, error.description or "", field_errors)
         return render_template("errors.html", status=status, message=error.description), status
 
 

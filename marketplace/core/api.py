@@ -139,11 +139,14 @@ def doc(
     response: type[ma.Schema] | ma.Schema | None = None,
     status: int = 200,
     paginated: bool = False,
+    listed: bool = False,
     tags: list[str] | None = None,
     idempotent: bool = False,
 ) -> Callable:
     """Describe an API route for the OpenAPI document (read by marketplace.core.openapi).
 
+    paginated: the answer is {"items": [response...], "next_cursor"} and takes cursor and limit;
+    listed: the answer is {"items": [response...]}, all at once.
     idempotent: the route honours an Idempotency-Key header (declared as a header parameter)."""
 
     def decorator(view: Callable) -> Callable:
@@ -154,6 +157,7 @@ def doc(
             "response": response,
             "status": status,
             "paginated": paginated,
+            "listed": listed,
             "tags": tags or [],
             "idempotent": idempotent,
         }

@@ -46,7 +46,7 @@ def send_quote(request_id: int) -> Response:
 @bp.get("/requests/<int:request_id>/quotes")
 @auth_required
 @doc(summary="Quotes on a buy request (all for the buyer, your own for a supplier), compared",
-     query=schemas.QuoteListQuerySchema, response=schemas.QuoteSchema, tags=TAGS)  # fmt: skip
+     query=schemas.QuoteListQuerySchema, response=schemas.QuoteSchema, listed=True, tags=TAGS)  # fmt: skip
 def list_quotes(request_id: int):
     args = load_query(schemas.QuoteListQuerySchema())
     items = quotes.comparison(quotes.quotes_for_request(current_user, request_id), args["sort"])
@@ -166,7 +166,7 @@ def place_bid(tender_id: int) -> Response:
 @bp.get("/tenders/<int:tender_id>/bids")
 @auth_required
 @doc(summary="All bids with scores and ranks (the buyer, after closing)",
-     response=schemas.BidSchema, tags=TAGS)  # fmt: skip
+     response=schemas.BidSchema, listed=True, tags=TAGS)  # fmt: skip
 def list_bids(tender_id: int):
     tender = tenders.get_tender(current_user, tender_id)
     bids = tenders.opened_bids(current_user, tender)
@@ -214,7 +214,7 @@ def cancel(tender_id: int) -> Response:
 @bp.get("/approvals")
 @auth_required
 @doc(summary="Your company's requisitions (filter by status)", query=schemas.RequisitionQuerySchema,
-     response=schemas.RequisitionSchema, tags=TAGS)  # fmt: skip
+     response=schemas.RequisitionSchema, listed=True, tags=TAGS)  # fmt: skip
 def list_approvals():
     require(current_user, Permission.READ)
     args = load_query(schemas.RequisitionQuerySchema())

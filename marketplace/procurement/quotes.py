@@ -14,6 +14,7 @@ from listings.models import BuyRequest, RequestStatus
 from listings.reference import INCOTERMS
 from marketplace.core import clock, uploads
 from marketplace.core.access import Permission, require
+from marketplace.core.bounds import COUNT, MINOR_UNITS, PRICE, QUANTITY, Bound
 from marketplace.core.errors import Conflict, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import CURRENCIES, Money
@@ -94,15 +95,14 @@ def _terms(data: dict[str, Any], base: QuoteRevision | None, request: BuyRequest
     values.setdefault("shipping_cost", 0)
     errors: dict[str, list[str]] = {}
 
-    def positive_int(name: str, message: str, minimum: int = 1) -> None:
-        value = values.get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    def in_range(name: str, message: str, bound: Bound) -> None:
+        if values.get(name) not in bound:
             errors[name] = [message]
 
-    positive_int("unit_price", _("Give a unit price above zero."))
-    positive_int("quantity", _("Give a quantity above zero."))
-    positive_int("shipping_cost", _("Shipping cannot be negative."), minimum=0)
-    positive_int("lead_time_days", _("Give the lead time in days (0 or more)."), minimum=0)
+    in_range("unit_price", _("Give a unit price above zero."), PRICE)
+    in_range("quantity", _("Give a quantity above zero."), QUANTITY)
+    in_range("shipping_cost", _("Shipping cannot be negative."), MINOR_UNITS)
+    in_range("lead_time_days", _("Give the lead time in days (0 or more)."), COUNT)
     if "lead_time_days" not in errors and values["lead_time_days"] > MAX_LEAD_DAYS:
         errors["lead_time_days"] = [_("At most %(n)s days.", n=MAX_LEAD_DAYS)]
     currency = str(values.get("currency") or "").upper()
