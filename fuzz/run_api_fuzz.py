@@ -146,7 +146,33 @@ def _company(base: str, name: str, country: str, log: Path) -> dict:
         "description": "Seamless pipes for the fuzz run.",
     }, token)  # fmt: skip
     _call(base, "POST", f"/api/v1/offers/{offer['id']}/publish", {}, token)
-    return {"name": name.lower(), "token": token, "company_id": answer["company"]["id"]}
+    return {"name": name.lower(), "token": token, "company_id": answer["company"]["id"],
+            "offer_id": offer["id"], "category": category}  # fmt: skip
+
+
+def _trade(base: str, buyer: dict, seller: dict) -> None:
+    """What one company starts with the other, so each identity has objects of its own to list
+    and read (a buy request, a conversation, an order, a sealed tender) for the fuzzer to reuse."""
+    token, soon = buyer["token"], dt.date.today() + dt.timedelta(days=30)
+    _call(base, "POST", "/api/v1/requests", {
+        "title": f"{buyer['name']} needs fittings", "category": buyer["category"],
+        "quantity": 100, "unit": "pcs", "needed_by": soon.isoformat(), "delivery_country": "PL",
+    }, token)  # fmt: skip
+    _call(base, "POST", "/api/v1/threads", {
+        "to_company_id": seller["company_id"], "subject": "Pipes", "body": "Can you deliver?",
+    }, token)  # fmt: skip
+    _call(base, "POST", "/api/v1/orders", {
+        "lines": [{"offer_id": seller["offer_id"], "quantity": 10}],
+        "delivery": {"street": "Main 1", "city": "Poznań", "postal_code": "60-001",
+                     "country": "PL"},
+    }, token)  # fmt: skip
+    closes = dt.datetime.now(dt.UTC) + dt.timedelta(days=7)
+    _call(base, "POST", "/api/v1/tenders", {
+        "kind": "sealed", "title": f"{buyer['name']} yearly pipes", "currency": "EUR",
+        "closes_at": closes.isoformat(), "invited_company_ids": [seller["company_id"]],
+        "items": [{"description": "Pipe 50 mm", "quantity": 500, "unit": "pcs"}],
+        "weight_price": 100,
+    }, token)  # fmt: skip
 
 
 def _schemathesis(base: str, work: Path, label: str, args: argparse.Namespace,
@@ -251,6 +277,8 @@ def main() -> int:
     try:
         _wait_until_up(base, server, log)
         people = [_company(base, "Alpha", "PL", log), _company(base, "Beta", "DE", log)]
+        _trade(base, people[0], people[1])
+        _trade(base, people[1], people[0])
         access_log.write_text("")  # count only the fuzzer's requests
         (work / "auth.json").write_text(json.dumps({"auth": [
             {"name": p["name"], "fixedHeaders": [

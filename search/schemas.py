@@ -9,6 +9,9 @@ from search.query import LEAD_TIME_MAX, LIMIT, MOQ_MAX
 
 
 class CompanySearchArgs(ma.Schema):
+    class Meta:
+        blank_is_absent = True  # search.service reads an empty parameter as none
+
     q = ma.fields.String(metadata={"description": 'Words, "phrases" and prefix* of what you need'})
     industry = ma.fields.String(metadata={"description": "Industry slugs, comma separated"})
     country = ma.fields.String(metadata={"description": "ISO country codes, comma separated"})
@@ -33,4 +36,7 @@ class OfferSearchArgs(CompanySearchArgs):
 
 
 class SuggestArgs(ma.Schema):
-    q = ma.fields.String(required=True)
+    class Meta:
+        blank_is_absent = True
+
+    q = ma.fields.String(metadata={"description": "What was typed so far (none: no suggestions)"})

@@ -99,23 +99,26 @@ def Id(**kwargs: Any) -> Integer:  # noqa: N802 - reads as a field type in schem
 
 
 class _FormBound(NumberRange):
-    """WTForms' NumberRange (min/max attributes on the input) with our message."""
+    """WTForms' NumberRange (the input's min and max attributes) with our message."""
 
-    def __init__(self, bound: Bound) -> None:
+    def __init__(self, bound: Bound, edge: Bound) -> None:
         super().__init__(bound.low, bound.high)
-        self.bound = bound
+        self.bound, self.edge = bound, edge
 
     def __call__(self, form: Any, field: Any) -> None:
-        if field.data is not None and field.data not in self.bound:
+        if field.data is not None and field.data not in self.edge:
             raise FormValidationError(self.bound.message())
 
 
 class BoundedIntegerField(IntegerField):
-    """A page's whole-number input held to a Bound: out of range is a message beside the field."""
+    """A page's whole-number input held to a Bound: out of range is a message beside the field.
+    domain_rule=True as for Integer: the service's rule words the domain's range, this field
+    then only keeps the value inside its column's range."""
 
     def __init__(self, label: Any = None, validators: Any = None, *, bound: Bound = INT32,
-                 **kwargs: Any) -> None:  # fmt: skip
-        super().__init__(label, [*(validators or []), _FormBound(bound)], **kwargs)
+                 domain_rule: bool = False, **kwargs: Any) -> None:  # fmt: skip
+        edge = bound.storage if domain_rule else bound
+        super().__init__(label, [*(validators or []), _FormBound(bound, edge)], **kwargs)
         self.bound = bound
 
 

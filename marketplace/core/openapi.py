@@ -45,7 +45,15 @@ _CONVERTER = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>")
 
 def _schema_name(schema) -> str:
     cls = schema if isinstance(schema, type) else type(schema)
-    return cls.__name__.removesuffix("Schema") or cls.__name__
+    name = cls.__name__.removesuffix("Schema") or cls.__name__
+    return f"{name}Patch" if getattr(schema, "partial", False) is True else name
+
+
+def _blank_is_absent(self, field, **_kwargs) -> dict:
+    """Query schemas whose Meta says blank_is_absent (the search's, shared with its HTML form,
+    which sends empty fields) declare that an empty value is the same as none."""
+    meta = getattr(getattr(field, "parent", None), "Meta", None)
+    return {"allowEmptyValue": True} if getattr(meta, "blank_is_absent", False) else {}
 
 
 def _path_parameter(rule: Rule, name: str) -> dict:
@@ -88,17 +96,19 @@ def _link_targets(path: str, source: dict, operations: list[tuple[str, str, dict
 
 
 def build_spec(app: Flask) -> dict:
+    plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec(
         title="B2B Marketplace API",
         version="1",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        plugins=[plugin],
         info={
             "description": "Companies, offers, search, messaging, orders and procurement. "
             "Authenticate with 'Authorization: Bearer <token>' from POST /api/v1/auth/tokens. "
             "Errors are application/problem+json with per-field messages under 'errors'."
         },
     )
+    plugin.converter.add_parameter_attribute_function(_blank_is_absent)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Problem", PROBLEM_SCHEMA)
     paths: dict[str, dict] = {}
@@ -143,9 +153,12 @@ def build_spec(app: Flask) -> dict:
                     },
                 ]
             if meta["body"] is not None:
+                body = meta["body"]
+                if method == "PATCH":  # loaded with partial=True: no field is required
+                    body = (body if isinstance(body, type) else type(body))(partial=True)
                 operation["requestBody"] = {
                     "required": True,
-                    "content": {"application/json": {"schema": meta["body"]}},
+                    "content": {"application/json": {"schema": body}},
                 }
             ok: dict = {"description": "OK"}
             if meta["response"] is not None:

@@ -101,7 +101,8 @@ class OrderSchema(ma.Schema):
 
 
 class OrderListQuerySchema(ma.Schema):
-    role = ma.fields.String(load_default="buyer", validate=validate.OneOf(["buyer", "seller"]))
+    # none: every order the company may read, purchases and sales alike
+    role = ma.fields.String(load_default=None, validate=validate.OneOf(["buyer", "seller"]))
     status = ma.fields.String(load_default=None)
     q = ma.fields.String(load_default="")
 
