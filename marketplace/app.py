@@ -30,7 +30,7 @@ from marketplace.companies import views as companies_views
 from marketplace.core import api as core_api
 from marketplace.core import headers as core_headers
 from marketplace.core import jobs as core_jobs
-from marketplace.core import routing, security, templating
+from marketplace.core import routing, security, templating, text_input
 from marketplace.core.config import PROJECT_ROOT, PROXY_HEADERS, load_config
 from marketplace.core.db import configure_sqlite
 from marketplace.core.errors import DomainError
@@ -116,6 +116,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     app.before_request(_protect_csrf)
+    app.before_request(text_input.refuse_nul_parameters)
     core_headers.init_app(app)
     core_jobs.init_app(app)
     search_engine.init_app(app)

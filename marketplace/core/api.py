@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from marketplace.core.errors import DomainError, PermissionDenied, ValidationError
 from marketplace.core.pagination import Page, parse_limit
+from marketplace.core.text_input import check_json
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -70,6 +71,7 @@ def load_body(schema: ma.Schema, *, partial: bool = False) -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationError({"_body": [_("The request body must be a JSON object.")]})
+    check_json(data)
     try:
         return schema.load(data, partial=partial)
     except ma.ValidationError as exc:

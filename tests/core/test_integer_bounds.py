@@ -197,3 +197,22 @@ def test_the_openapi_document_declares_the_bounds_and_links(client):
     patch = spec["paths"]["/api/v1/companies/me"]["patch"]["requestBody"]["content"]
     assert "required" not in spec["components"]["schemas"]["CompanyInputPatch"]
     assert patch["application/json"]["schema"]["$ref"].endswith("CompanyInputPatch")
+
+
+# ---------------------------------------------------------------- text no column can hold
+
+
+def test_a_nul_character_is_refused_by_name_in_queries_bodies_and_forms(client, api_a, client_a):
+    """Found by the fuzzer on PostgreSQL: GET /api/v1/offers?q=y%00 answered 500."""
+    _problem(client.get("/api/v1/offers?q=y%00z"), "q")
+    answer = client.post(
+        "/api/v1/tenders",
+        json={"kind": "sealed", "title": "Pipes\x00", "currency": "EUR",
+              "closes_at": "2030-01-01T00:00:00Z",
+              "items": [{"description": "a\x00b", "quantity": 1, "unit": "pcs"}]},
+        headers=api_a,
+    )  # fmt: skip
+    _problem(answer, "title", "items.0.description")
+    assert client_a.get("/search?q=steel%00").status_code == 422
+    assert client_a.post("/messages/new", data={"subject": "a\x00"}).status_code == 422
+    assert _count(Tender) == 0 and _count(Thread) == 0
