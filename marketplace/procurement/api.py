@@ -10,7 +10,15 @@ from flask import Blueprint, Response, jsonify
 from flask_login import current_user
 
 from marketplace.core.access import Permission, require
-from marketplace.core.api import PROBLEM_JSON, auth_required, doc, load_body, load_query
+from marketplace.core.api import (
+    PROBLEM_JSON,
+    auth_required,
+    doc,
+    load_body,
+    load_query,
+    page_args,
+    page_response,
+)
 from marketplace.core.errors import Conflict, ValidationError
 from marketplace.core.extensions import db
 from marketplace.orders import idempotency
@@ -51,6 +59,16 @@ def list_quotes(request_id: int):
     args = load_query(schemas.QuoteListQuerySchema())
     items = quotes.comparison(quotes.quotes_for_request(current_user, request_id), args["sort"])
     return jsonify({"items": schemas.QuoteSchema().dump(items, many=True)})
+
+
+@bp.get("/quotes")
+@auth_required
+@doc(summary="Your company's quotes, sent and received, newest first",
+     response=schemas.QuoteSchema, paginated=True, tags=TAGS)  # fmt: skip
+def list_company_quotes():
+    cursor, limit = page_args()
+    page = quotes.readable_quotes(current_user, cursor=cursor, limit=limit)
+    return page_response(page, schemas.QuoteSchema())
 
 
 @bp.get("/quotes/<int:quote_id>")

@@ -18,6 +18,7 @@ from marketplace.core.bounds import COUNT, MINOR_UNITS, PRICE, QUANTITY, Bound
 from marketplace.core.errors import Conflict, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import CURRENCIES, Money
+from marketplace.core.pagination import Page, paginate
 from marketplace.orders.negotiated import place_negotiated_order
 from marketplace.procurement import approvals
 from marketplace.procurement.announce import N_, in_thread
@@ -47,6 +48,17 @@ def get_quote(actor: Any, quote_id: int) -> Quote:
     if quote is None or quote.side_of(getattr(actor, "company_id", None)) is None:
         raise NotFound()
     return quote
+
+
+def readable_quotes(actor: Any, *, cursor: str | None, limit: int) -> Page:
+    """Every quote get_quote lets the actor's company read: those it sent and those it got,
+    newest first."""
+    require(actor, Permission.READ)
+    company_id = actor.company_id
+    stmt = sa.select(Quote).where(
+        (Quote.buyer_company_id == company_id) | (Quote.supplier_company_id == company_id)
+    )
+    return paginate(stmt, order=Quote.created_at, tiebreak=Quote.id, cursor=cursor, limit=limit)
 
 
 def quotes_for_request(actor: Any, request_id: int) -> list[Quote]:
