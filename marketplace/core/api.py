@@ -87,6 +87,10 @@ def load_query(schema: ma.Schema) -> dict:
 
 
 def page_args() -> tuple[str | None, int]:
+    """cursor and limit of a paginated listing; each given at most once."""
+    for name in ("cursor", "limit"):
+        if len(request.args.getlist(name)) > 1:
+            raise ValidationError({name: [_("Give this parameter once.")]})
     cfg = current_app.config
     limit = parse_limit(request.args.get("limit"), cfg["PAGE_SIZE"], cfg["API_MAX_PAGE_SIZE"])
     return request.args.get("cursor") or None, limit

@@ -77,6 +77,7 @@ def test_query_ids_and_limits_of_the_api_are_bounded(client, api_a):
     _problem(client.get(f"/api/v1/threads?partner={BEYOND_64_BITS}", headers=api_a), "partner")
     _problem(client.get(f"/api/v1/offers?limit={BEYOND_64_BITS}"), "limit")
     _problem(client.get("/api/v1/offers?limit=101"), "limit")
+    _problem(client.get("/api/v1/offers?limit=5&limit=6"), "limit")  # found by the fuzzer
     search = client.get(f"/api/v1/search/offers?moq_max={BEYOND_64_BITS}")
     assert search.status_code == 400 and "moq_max" in search.json["errors"]
     assert client.get("/api/v1/offers?company_id=2147483647").status_code == 200
