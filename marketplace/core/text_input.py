@@ -1,12 +1,14 @@
 """Text from outside that no column can hold: a NUL character (PostgreSQL text refuses it, SQLite
 keeps it) is refused at the edge with 422 naming the parameter, in query strings and form fields
-(before any view) and in JSON bodies (marketplace.core.api.load_body)."""
+(before any view) and in JSON bodies (marketplace.core.api.load_body). A view marked any_text
+(the search, whose words never reach SQL) reads its query string as it comes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 
 from marketplace.core.errors import ValidationError
@@ -38,11 +40,19 @@ def check_json(data: Any) -> None:
         raise ValidationError({name: [_message()] for name in names})
 
 
+def any_text(view: Callable) -> Callable:
+    """The view takes any text in its query string (it strips what it cannot use itself)."""
+    view._any_text = True  # type: ignore[attr-defined]
+    return view
+
+
 def refuse_nul_parameters() -> None:
     """before_request: query-string and form values (and their names) without NUL."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    sources = (request.form,) if getattr(view, "_any_text", False) else (request.args, request.form)
     names = [
         name
-        for values in (request.args, request.form)
+        for values in sources
         for name, value in values.items(multi=True)
         if NUL in name or NUL in value
     ]
