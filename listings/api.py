@@ -49,6 +49,7 @@ def _own_offer(offer_id: int) -> Offer:
 @doc(
     summary="The category tree with typed attributes",
     response=schemas.CategorySchema,
+    listed=True,
     tags=["listings"],
 )
 def list_categories():

@@ -13,6 +13,7 @@ from listings.models import BuyRequest, RequestStatus
 from listings.validation import validate_request
 from marketplace.companies.models import Company, CompanyStatus
 from marketplace.companies.reference import country_names
+from marketplace.core import bounds
 from marketplace.core.access import Permission, get_owned, permission_required
 from marketplace.core.errors import NotFound, ValidationError
 from marketplace.core.extensions import db
@@ -194,7 +195,7 @@ def my_requests():
 @permission_required(Permission.BUY)
 def bulk_requests():
     status = request.form.get("status", "")
-    ids = [int(i) for i in request.form.getlist("request_ids") if i.isdigit()]
+    ids = bounds.read_list(request.form, "request_ids")
     if status not in (RequestStatus.CLOSED, RequestStatus.CANCELLED) or not ids:
         flash(_("Choose buy requests and what to do with them."), "error")
         return redirect(url_for("buy_requests.my_requests")), 303

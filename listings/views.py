@@ -21,7 +21,7 @@ from listings.models import Offer, OfferImage, OfferStatus
 from listings.reference import INCOTERMS, UNITS
 from listings.validation import validate_offer
 from marketplace.companies.reference import country_names
-from marketplace.core import security, uploads
+from marketplace.core import bounds, security, uploads
 from marketplace.core.access import Permission, get_owned, permission_required, role_allows
 from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
@@ -100,7 +100,7 @@ def category_page(slug: str):
 
 @bp.get("/offers")
 def browse_offers():
-    company_id = request.args.get("company", type=int)
+    company_id = bounds.read(request.args, "company")
     try:
         page = services.browse(
             company_id=company_id,
@@ -314,7 +314,7 @@ def my_offers():
 @permission_required(Permission.SELL)
 def bulk_offers():
     status = request.form.get("status", "")
-    ids = [int(i) for i in request.form.getlist("offer_ids") if i.isdigit()]
+    ids = bounds.read_list(request.form, "offer_ids")
     if status not in {s.value for s in OfferStatus} or not ids:
         flash(_("Choose offers and what to do with them."), "error")
         return redirect(url_for("listings.my_offers")), 303

@@ -31,7 +31,7 @@ from marketplace.admin import views as admin_views
 from marketplace.companies import api as companies_api
 from marketplace.companies import views as companies_views
 from marketplace.core import api as core_api
-from marketplace.core import credentials, security, templating, uow
+from marketplace.core import credentials, routing, security, templating, text_input, uow
 from marketplace.core import headers as core_headers
 from marketplace.core import jobs as core_jobs
 from marketplace.core import mail as core_mail
@@ -98,6 +98,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     logging.basicConfig(level=logging.INFO)
     register_proxy_fix(app)
+    routing.init_app(app)  # before any rule: path ids are bounded
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -128,6 +129,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     credentials.init_app(app)
+    app.before_request(text_input.refuse_nul_parameters)
     core_headers.init_app(app)
     core_jobs.init_app(app)
     search_engine.init_app(app)
@@ -251,7 +253,9 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         status = error.code or 500
         if wants_json():
-            return core_api.problem(status, error.name, error.description or "")
+            # a path parameter out of range names itself, as a body field would
+            field_errors = getattr(error, "field_errors", None)
+            return core_api.problem(status, error.name, error.description or "", field_errors)
         return render_template("errors.html", status=status, message=error.description), status
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.core import bounds
 from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.forms import committed, saved
@@ -49,7 +50,7 @@ def _answer(meeting_id: int, action) -> Response:
 @bp.post("/meetings/<int:meeting_id>/accept")
 @login_required
 def accept(meeting_id: int):
-    slot_id = request.form.get("slot_id", type=int)
+    slot_id = bounds.read(request.form, "slot_id")
 
     def action(meeting):
         meetings.accept(current_user, meeting, slot_id)

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.companies.models import Company
-from marketplace.core import live, security, uploads
+from marketplace.core import bounds, live, security, uploads
 from marketplace.core.access import Permission, permission_required, require
 from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
@@ -84,7 +84,7 @@ bp.add_app_template_global(_context_label, "context_label")
 @login_required
 @permission_required(Permission.READ)
 def inbox():
-    partner = request.args.get("partner", type=int)
+    partner = bounds.read(request.args, "partner")
     context_type = request.args.get("context") or None
     try:
         page = threads.inbox(
@@ -134,7 +134,7 @@ def live_stream():
     channels = [f"user:{current_user.id}"]
     if current_user.company_id:
         channels.append(f"company:{current_user.company_id}")
-    thread_id = request.args.get("thread", type=int)
+    thread_id = bounds.read(request.args, "thread")
     if thread_id:
         services.get_thread(current_user, thread_id)
         channels.append(f"thread:{thread_id}")
@@ -160,7 +160,7 @@ def _target_price(form: forms.ContactForm) -> tuple[int | None, str | None]:
 @login_required
 @permission_required(Permission.MESSAGE)
 def new_thread():
-    to_id = request.args.get("to", type=int)
+    to_id = bounds.read(request.args, "to")
     parsed = contexts.parse(request.args.get("context"))
     summary = contexts.resolve(*parsed, current_user.company_id) if parsed else None
     if parsed and summary is None:
@@ -257,7 +257,7 @@ def since(thread_id: int):
     """New messages after a given id, as an HTML fragment (live updates and the polling fallback)."""
     with unit_of_work():
         thread = services.get_thread(current_user, thread_id)
-        after = request.args.get("after", default=0, type=int)
+        after = bounds.read(request.args, "after", bounds.AFTER_ID) or 0
         messages = services.messages_since(thread, after)
         last_id = messages[-1].id if messages else after
     if messages:

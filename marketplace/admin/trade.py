@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.admin.access import operator_page
+from marketplace.core.bounds import MINOR_UNITS
 from marketplace.core.errors import Conflict, ValidationError
 from marketplace.core.money import Money, MoneyError
 from marketplace.core.uow import unit_of_work
@@ -19,9 +20,12 @@ bp = Blueprint("admin_trade", __name__, url_prefix="/admin")
 
 def _amount(field: str, currency: str) -> Money:
     try:
-        return Money.parse(request.form.get(field, ""), currency)
+        amount = Money.parse(request.form.get(field, ""), currency)
     except MoneyError as exc:
         raise ValidationError({field: [_("Enter an amount such as 1250.00.")]}) from exc
+    if amount.amount not in MINOR_UNITS:
+        raise ValidationError({field: [MINOR_UNITS.message()]})
+    return amount
 
 
 def _run(action, success: str, target: str):

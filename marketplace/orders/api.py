@@ -96,7 +96,7 @@ def create_order():
 @bp.get("/orders")
 @auth_required
 @doc(
-    summary="Your company's orders (role=buyer for purchases, role=seller for sales)",
+    summary="Your company's orders: purchases and sales, or role=buyer / role=seller only",
     query=schemas.OrderListQuerySchema,
     response=schemas.OrderSchema(many=True),
     paginated=True,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from marketplace.core.bounds import MINOR_UNITS, PRICE, QUANTITY, RATING, Id, Integer
+
 
 class LineInputSchema(ma.Schema):
-    offer_id = ma.fields.Integer(required=True, strict=True)
-    quantity = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    offer_id = Id(required=True)
+    quantity = Integer(QUANTITY, required=True)
 
 
 class DeliverySchema(ma.Schema):
@@ -154,7 +156,8 @@ class OrderSchema(ma.Schema):
 
 
 class OrderListQuerySchema(ma.Schema):
-    role = ma.fields.String(load_default="buyer", validate=validate.OneOf(["buyer", "seller"]))
+    # none: every order the company may read, purchases and sales alike
+    role = ma.fields.String(load_default=None, validate=validate.OneOf(["buyer", "seller"]))
     status = ma.fields.String(load_default=None)
     q = ma.fields.String(load_default="")
 
@@ -177,21 +180,19 @@ class PaymentChoiceSchema(ma.Schema):
 
 
 class AmountSchema(ma.Schema):
-    amount = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    amount = Integer(PRICE, required=True)
     note = ma.fields.String(load_default="", validate=validate.Length(max=200))
 
 
 class ResolveSchema(ma.Schema):
-    refund_amount = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    refund_amount = Integer(MINOR_UNITS, required=True)
     note = ma.fields.String(load_default="", validate=validate.Length(max=4000))
 
 
 class ReviewInputSchema(ma.Schema):
-    quality = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
-    on_time = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
-    communication = ma.fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=5)
-    )
+    quality = Integer(RATING, required=True)
+    on_time = Integer(RATING, required=True)
+    communication = Integer(RATING, required=True)
     comment = ma.fields.String(load_default="", validate=validate.Length(max=2000))
 
 

@@ -65,11 +65,15 @@ def get_any_order(order_id: int) -> Order:
     return order
 
 
-def orders_query(company_id: int, *, role: str, status: str | None = None, q: str = ""):
-    column = Order.buyer_company_id if role == "buyer" else Order.seller_company_id
-    stmt = sa.select(Order).where(column == company_id)
-    if role != "buyer":
-        stmt = stmt.where(Order.status.notin_([str(s) for s in INTERNAL_STATES]))
+def orders_query(company_id: int, *, role: str | None, status: str | None = None, q: str = ""):
+    """The company's purchases (role buyer), sales (seller) or both (None): what get_order
+    lets it read, a sale only once it has left the buyer's internal approval."""
+    purchases = Order.buyer_company_id == company_id
+    sales = (Order.seller_company_id == company_id) & Order.status.notin_(
+        [str(s) for s in INTERNAL_STATES]
+    )
+    where = {"buyer": purchases, "seller": sales}.get(role or "", purchases | sales)
+    stmt = sa.select(Order).where(where)
     if status:
         stmt = stmt.where(Order.status == status)
     if q.strip():

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from listings import services as listings
+from marketplace.core import bounds
 from marketplace.core.access import Permission, require
 from marketplace.core.api import page_args
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationError
@@ -115,7 +116,7 @@ def new_prices():
     """The order form's prices as JSON for the page's live update; checks and places nothing
     (Recalculate and Place order show the errors)."""
     require(current_user, Permission.BUY)
-    offer_id = request.form.get("offer_id", type=int)
+    offer_id = bounds.read(request.form, "offer_id")
     offer = listings.public_offer(offer_id) if offer_id else None
     if offer is None:
         abort(404)
