@@ -78,6 +78,18 @@ def commit_so_far() -> None:
         raise
 
 
+def end_read() -> None:
+    """At the edge, before a call outside the database that must not wait inside a transaction
+    (a payment provider creating a PaymentIntent): end the read done so far. Nothing may have
+    been changed yet; that belongs in the unit of work that follows."""
+    session = db.session
+    if session.info.get(_OPEN):
+        raise RuntimeError("end_read() inside a unit of work would drop its work.")
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read() after changes: they belong in a unit of work.")
+    session.rollback()
+
+
 def concurrent_write_error(exc: BaseException) -> DomainError | None:
     """The answer for a database error another writer caused, or None for any other error."""
     if not isinstance(exc, sa.exc.DBAPIError) or exc.connection_invalidated:

@@ -15,10 +15,9 @@ from marketplace.core.api import (
     operator_required,
     page_args,
 )
-from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.core.pagination import paginate
-from marketplace.core.uow import unit_of_work
+from marketplace.core.uow import end_read, unit_of_work
 from marketplace.orders import disputes, documents, idempotency, placing, ratings, schemas, services
 from marketplace.orders.models import Dispute, Order
 from marketplace.payments import ledger
@@ -215,7 +214,7 @@ def payment(order_id: int):
     wanted = services.card_payment_request(
         current_user, services.get_order(current_user, order_id), data["provider"]
     )
-    db.session.rollback()  # a read only
+    end_read()  # no transaction stays open while Stripe is asked
     card = StripeProvider.create_intent(wanted) if wanted else None
 
     def run() -> tuple[dict, int]:

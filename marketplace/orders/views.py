@@ -22,11 +22,10 @@ from marketplace.core import bounds
 from marketplace.core.access import Permission, require
 from marketplace.core.api import page_args
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationError
-from marketplace.core.extensions import db
 from marketplace.core.forms import apply_errors, saved
 from marketplace.core.pagination import paginate
 from marketplace.core.templating import money
-from marketplace.core.uow import unit_of_work
+from marketplace.core.uow import end_read, unit_of_work
 from marketplace.orders import (
     disputes,
     documents,
@@ -293,7 +292,7 @@ def payment(order_id: int):
 
     def create_intent(order) -> None:
         wanted = services.card_payment_request(current_user, order, form.provider.data)
-        db.session.rollback()  # a read only: no transaction stays open while Stripe is asked
+        end_read()  # no transaction stays open while Stripe is asked
         card.append(StripeProvider.create_intent(wanted) if wanted else None)
 
     def choose(order) -> str:

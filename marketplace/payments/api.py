@@ -6,8 +6,7 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from marketplace.core.api import auth_required, csrf_exempt, doc, operator_required
-from marketplace.core.extensions import db
-from marketplace.core.uow import unit_of_work
+from marketplace.core.uow import end_read, unit_of_work
 from marketplace.payments import ledger, providers, services, settlement, webhooks
 from marketplace.payments.schemas import InstructionSchema, LedgerCheckSchema
 
@@ -36,7 +35,7 @@ def stripe_account():
     if existing is not None:
         return jsonify({"stripe_account_id": existing.stripe_account_id}), 200
     company_id, country, email = company.id, company.country, company.email
-    db.session.rollback()  # a read only: no transaction stays open while Stripe is asked
+    end_read()  # no transaction stays open while Stripe is asked
     account_id = providers.create_connected_account(company_id, country, email)
     with unit_of_work():
         record = services.record_stripe_account(current_user, current_user.company, account_id)

@@ -59,6 +59,19 @@ def test_a_unit_never_opens_inside_another(app):
     assert _jobs_named("tests.outer") == 1  # the outer unit still ends once, as it should
 
 
+def test_ending_a_read_refuses_to_drop_changes(app):
+    """end_read() closes a read before a provider call; it never silently drops a change."""
+    db.session.add(Job(name="tests.unsaved"))
+    with pytest.raises(RuntimeError, match="after changes"):
+        uow.end_read()
+    with uow.unit_of_work():
+        with pytest.raises(RuntimeError, match="inside a unit of work"):
+            uow.end_read()
+    assert _jobs_named("tests.unsaved") == 1  # the unit it stood in kept it
+    uow.end_read()  # after a read alone: closed
+    assert not db.session().in_transaction()
+
+
 def test_a_slot_taken_twice_is_a_concurrent_write_and_nothing_is_kept(app):
     with pytest.raises(ConcurrentWrite) as caught, uow.unit_of_work():
         db.session.add(Job(name="tests.race", key="one-slot"))
