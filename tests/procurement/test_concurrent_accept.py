@@ -43,14 +43,18 @@ def _accept_at_once(app, headers: dict[str, str]) -> tuple[list, int]:
     barrier = threading.Barrier(THREADS)
     answers: list = []
 
-    def accept(client) -> None:
+    def accept(client, token: str) -> None:
         barrier.wait(timeout=10)
-        answer = client.post(url, headers=headers)
+        answer = client.post(url, headers={**headers, "X-CSRFToken": token})
         answers.append((answer.status_code, answer.json, answer.headers.get("Idempotent-Replayed")))
 
-    # signed in here: signing a session in needs the app's secret, which a bare thread lacks
+    # signed in here: signing a session in needs the app's secret, which a bare thread lacks;
+    # each tab sends its page's CSRF token, as the site's own fetch calls do
     clients = [app.test_client(user=buyer) for _ in range(THREADS)]
-    threads = [threading.Thread(target=accept, args=(client,)) for client in clients]
+    threads = [
+        threading.Thread(target=accept, args=(client, client.meta_csrf_token("/")))
+        for client in clients
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -97,15 +101,18 @@ def _accept_two_quotes_at_once(app, limit: Money | None) -> tuple[list[int], int
     barrier = threading.Barrier(len(urls))
     statuses: list = []
 
-    def accept(client, url: str) -> None:
+    def accept(client, url: str, token: str) -> None:
         barrier.wait(timeout=10)
         try:
-            statuses.append(client.post(url).status_code)
+            statuses.append(client.post(url, headers={"X-CSRFToken": token}).status_code)
         except Exception as error:  # noqa: BLE001 - a test app raises what would be a 500
             statuses.append(repr(error))
 
-    threads = [threading.Thread(target=accept, args=(app.test_client(user=buyer), url))
-               for url in urls]  # fmt: skip
+    clients = [app.test_client(user=buyer) for _ in urls]
+    threads = [
+        threading.Thread(target=accept, args=(client, url, client.meta_csrf_token("/")))
+        for client, url in zip(clients, urls, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
