@@ -8,7 +8,7 @@ CATALOGS := $(wildcard */translations/*/LC_MESSAGES/messages.po */*/translations
 COMPILED := $(CATALOGS:.po=.mo)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres e2e lint format bench clean translations
+.PHONY: install run test test-sqlite test-postgres e2e lint format bench clean translations fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,12 +26,19 @@ translations: $(COMPILED)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 
+# Served by gunicorn, one process with threads (deploy/gunicorn.conf.py says why); PORT picks the port.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) listings load-categories
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) search worker --once
-	$(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py wsgi:app
+
+# The scale mode on this machine: PostgreSQL, Redis, WEB_WORKERS web processes, job and search
+# workers, stopped together on Ctrl-C (deploy/scale.py).
+.PHONY: run-scale
+run-scale: install
+	$(BIN)/python deploy/scale.py
 
 test: install
 	$(MAKE) --no-print-directory test-sqlite
@@ -57,6 +64,16 @@ format: install
 
 bench: install
 	@for script in bench/*.py; do [ -f "$$script" ] || continue; echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Schemathesis over every API operation as two companies on a fresh served instance (SQLite;
+# PostgreSQL with FUZZ_DATABASE_URL or TEST_DATABASE_URL). FUZZ_MAX_EXAMPLES=N for a longer run.
+FUZZ_STAMP := $(VENV)/.installed-fuzz
+$(FUZZ_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,dev,fuzz]'
+	touch $(FUZZ_STAMP)
+
+fuzz: install $(FUZZ_STAMP)
+	$(BIN)/python fuzz/run_api_fuzz.py
 
 clean:
 	rm -rf $(VENV) instance test-results .pytest_cache .ruff_cache *.egg-info

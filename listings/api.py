@@ -18,7 +18,7 @@ from marketplace.core.api import (
     require_signed_in,
 )
 from marketplace.core.errors import ValidationError
-from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 
 bp = Blueprint("listings_api", __name__, url_prefix="/api/v1")
 
@@ -49,6 +49,7 @@ def _own_offer(offer_id: int) -> Offer:
 @doc(
     summary="The category tree with typed attributes",
     response=schemas.CategorySchema,
+    listed=True,
     tags=["listings"],
 )
 def list_categories():
@@ -65,9 +66,9 @@ def list_categories():
     tags=["listings"],
 )
 def create_offer():
-    data = load_body(schemas.OfferInputSchema())
-    offer = services.create_offer(current_user, data)
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.OfferInputSchema())
+        offer = services.create_offer(current_user, data)
     return _offer_json(offer, 201)
 
 
@@ -118,9 +119,9 @@ def get_offer(offer_id: int):
 )
 def patch_offer(offer_id: int):
     offer = _own_offer(offer_id)
-    data = load_body(schemas.OfferInputSchema(), partial=True)
-    services.update_offer(current_user, offer, data)
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.OfferInputSchema(), partial=True)
+        services.update_offer(current_user, offer, data)
     return _offer_json(offer)
 
 
@@ -129,8 +130,8 @@ def patch_offer(offer_id: int):
 @doc(summary="Withdraw an offer for good (it is archived)", status=204, tags=["listings"])
 def delete_offer(offer_id: int):
     offer = _own_offer(offer_id)
-    services.archive(current_user, offer)
-    db.session.commit()
+    with unit_of_work():
+        services.archive(current_user, offer)
     return "", 204
 
 
@@ -139,8 +140,8 @@ def delete_offer(offer_id: int):
 @doc(summary="Publish a draft or paused offer", response=schemas.OfferSchema, tags=["listings"])
 def publish_offer(offer_id: int):
     offer = _own_offer(offer_id)
-    services.publish(current_user, offer)
-    db.session.commit()
+    with unit_of_work():
+        services.publish(current_user, offer)
     return _offer_json(offer)
 
 
@@ -149,8 +150,8 @@ def publish_offer(offer_id: int):
 @doc(summary="Pause a published offer", response=schemas.OfferSchema, tags=["listings"])
 def pause_offer(offer_id: int):
     offer = _own_offer(offer_id)
-    services.pause(current_user, offer)
-    db.session.commit()
+    with unit_of_work():
+        services.pause(current_user, offer)
     return _offer_json(offer)
 
 
@@ -174,9 +175,9 @@ def _own_request(request_id: int) -> BuyRequest:
     tags=["listings"],
 )
 def create_request():
-    data = load_body(schemas.BuyRequestInputSchema())
-    request = buy_requests.create_request(current_user, data)
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.BuyRequestInputSchema())
+        request = buy_requests.create_request(current_user, data)
     return _request_json(request, 201)
 
 
@@ -222,9 +223,9 @@ def get_request(request_id: int):
 )
 def patch_request(request_id: int):
     request = _own_request(request_id)
-    data = load_body(schemas.BuyRequestInputSchema(), partial=True)
-    buy_requests.update_request(current_user, request, data)
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.BuyRequestInputSchema(), partial=True)
+        buy_requests.update_request(current_user, request, data)
     return _request_json(request)
 
 
@@ -233,8 +234,8 @@ def patch_request(request_id: int):
 @doc(summary="Close an open buy request", response=schemas.BuyRequestSchema, tags=["listings"])
 def close_request(request_id: int):
     request = _own_request(request_id)
-    buy_requests.close(current_user, request)
-    db.session.commit()
+    with unit_of_work():
+        buy_requests.close(current_user, request)
     return _request_json(request)
 
 
@@ -243,6 +244,6 @@ def close_request(request_id: int):
 @doc(summary="Cancel an open buy request", response=schemas.BuyRequestSchema, tags=["listings"])
 def cancel_request(request_id: int):
     request = _own_request(request_id)
-    buy_requests.cancel(current_user, request)
-    db.session.commit()
+    with unit_of_work():
+        buy_requests.cancel(current_user, request)
     return _request_json(request)

@@ -10,10 +10,12 @@ from flask_babel import gettext as _
 
 from listings import categories
 from listings.models import BuyRequest, BuyRequestInvitation, Category, RequestStatus, Visibility
+from listings.reference import MAX_INVITED
 from listings.validation import validate_request
 from marketplace.companies.models import Company, CompanyStatus
 from marketplace.core import clock, jobs
 from marketplace.core.access import Permission, get_owned, require
+from marketplace.core.bounds import ID, whole
 from marketplace.core.errors import Conflict, NotFound
 from marketplace.core.extensions import db
 from marketplace.core.pagination import Page, paginate
@@ -27,13 +29,8 @@ CLOSE_JOB = "listings.close_expired_requests"
 
 
 def _active_company_ids(ids: list[Any]) -> set[int]:
-    numbers = []
-    for raw in ids or []:
-        try:
-            numbers.append(int(raw))
-        except (TypeError, ValueError):
-            continue
-    if not numbers:
+    numbers = [n for n in (whole(raw, ID) for raw in ids or []) if n is not None]
+    if not numbers or len(numbers) > MAX_INVITED:  # too many: validate_request says so
         return set()
     return set(
         db.session.execute(
@@ -164,9 +161,11 @@ def close_expired_requests() -> int:
     return result.rowcount or 0
 
 
-@jobs.handler(CLOSE_JOB)
 def _close_job(_payload: dict) -> None:
     close_expired_requests()  # the job runner commits
+
+
+JOB_HANDLERS = {CLOSE_JOB: _close_job}  # registered by create_app
 
 
 # -- reading ----------------------------------------------------------------------------------

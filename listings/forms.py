@@ -12,7 +12,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -22,6 +21,7 @@ from wtforms.validators import Length, Optional
 
 from listings.models import Category
 from listings.reference import INCOTERMS, MAX_RICH_TEXT, OFFER_CURRENCIES, UNITS
+from marketplace.core.bounds import COUNT, DAYS, QUANTITY, BoundedIntegerField
 from marketplace.core.errors import ValidationError
 from marketplace.core.forms import apply_errors
 from marketplace.core.money import Money, MoneyError
@@ -53,13 +53,19 @@ class OfferForm(FlaskForm):
     # browser's maxlength only helps while typing.
     description = TextAreaField(_l("Description"), render_kw={"maxlength": MAX_RICH_TEXT})
     unit = SelectField(_l("Unit of measure"), choices=[], validate_choice=False)
-    moq = IntegerField(_l("Minimum order quantity"), validators=[Optional()])
+    moq = BoundedIntegerField(
+        _l("Minimum order quantity"), [Optional()], bound=QUANTITY, domain_rule=True
+    )
     currency = SelectField(
         _l("Currency"), choices=[(c, c) for c in OFFER_CURRENCIES], validate_choice=False
     )
     price_on_request = BooleanField(_l("Price on request"))
-    available_quantity = IntegerField(_l("Available quantity"), validators=[Optional()])
-    lead_time_days = IntegerField(_l("Lead time in days"), validators=[Optional()])
+    available_quantity = BoundedIntegerField(
+        _l("Available quantity"), [Optional()], bound=COUNT, domain_rule=True
+    )
+    lead_time_days = BoundedIntegerField(
+        _l("Lead time in days"), [Optional()], bound=DAYS, domain_rule=True
+    )
     incoterm = SelectField(_l("Incoterms rule"), choices=[], validate_choice=False)
     incoterm_place = StringField(_l("Incoterms place"), validators=[Length(max=120)])
     origin_country = SelectField(_l("Country of origin"), choices=[], validate_choice=False)
@@ -142,7 +148,7 @@ class BuyRequestForm(FlaskForm):
         validate_choice=False,
     )
     description = TextAreaField(_l("Details"), render_kw={"maxlength": MAX_RICH_TEXT})
-    quantity = IntegerField(_l("Quantity"), validators=[Optional()])
+    quantity = BoundedIntegerField(_l("Quantity"), [Optional()], bound=QUANTITY, domain_rule=True)
     unit = SelectField(_l("Unit of measure"), choices=[], validate_choice=False)
     target_unit_price = DecimalField(
         _l("Target unit price (optional)"), places=2, validators=[Optional()]

@@ -21,8 +21,8 @@ from listings import csv_io, forms, imports
 from marketplace.core import clock
 from marketplace.core.access import Permission, permission_required
 from marketplace.core.errors import ValidationError
-from marketplace.core.extensions import db
 from marketplace.core.forms import saved
+from marketplace.core.uow import unit_of_work
 
 bp = Blueprint("listings_csv", __name__)
 MAX_CSV_BYTES = 25 * 1024 * 1024
@@ -84,14 +84,13 @@ def job_step(job_id: int):
     job = imports.job_for(current_user, job_id)
     broke = False
     try:
-        imports.run_step(job)
-        db.session.commit()
-    except Exception:  # noqa: BLE001 - whatever broke the step, the job must count it
-        db.session.rollback()
+        with unit_of_work():
+            imports.run_step(job)
+    except Exception:  # noqa: BLE001 - whatever broke the step (rolled back), the job must count it
         current_app.logger.exception("offer import %s: a step failed", job_id)
         broke = True
-        job = imports.step_failed(imports.job_for(current_user, job_id))
-        db.session.commit()
+        with unit_of_work():
+            job = imports.step_failed(imports.job_for(current_user, job_id))
     retry = broke and not job.finished
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return jsonify(_job_json(job)), 503 if retry else 200

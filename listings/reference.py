@@ -41,4 +41,5 @@ OFFER_CURRENCIES = ("EUR", "PLN", "USD", "GBP", "CZK", "CHF", "SEK")
 LANGUAGES = ("en", "pl")
 MAX_IMAGES = 8
 MAX_TIERS = 10
+MAX_INVITED = 200  # companies one buy request may invite
 MAX_RICH_TEXT = 20_000  # characters of a description as typed, before cleaning

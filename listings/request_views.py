@@ -13,11 +13,13 @@ from listings.models import BuyRequest, RequestStatus
 from listings.validation import validate_request
 from marketplace.companies.models import Company, CompanyStatus
 from marketplace.companies.reference import country_names
+from marketplace.core import bounds
 from marketplace.core.access import Permission, get_owned, permission_required
 from marketplace.core.errors import NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.forms import committed, saved
 from marketplace.core.pagination import parse_limit
+from marketplace.core.uow import unit_of_work
 
 bp = Blueprint("buy_requests", __name__)
 
@@ -193,12 +195,12 @@ def my_requests():
 @permission_required(Permission.BUY)
 def bulk_requests():
     status = request.form.get("status", "")
-    ids = [int(i) for i in request.form.getlist("request_ids") if i.isdigit()]
+    ids = bounds.read_list(request.form, "request_ids")
     if status not in (RequestStatus.CLOSED, RequestStatus.CANCELLED) or not ids:
         flash(_("Choose buy requests and what to do with them."), "error")
         return redirect(url_for("buy_requests.my_requests")), 303
-    changed, problems = buy_requests.bulk_change_status(current_user, ids, status)
-    db.session.commit()
+    with unit_of_work():
+        changed, problems = buy_requests.bulk_change_status(current_user, ids, status)
     flash(_("%(n)d buy requests changed.", n=changed), "success")
     for problem in problems[:10]:
         flash(problem, "error")

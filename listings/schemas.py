@@ -6,10 +6,13 @@ from flask import url_for
 from flask_babel import get_locale
 from marshmallow import Schema, fields, validate
 
+from listings.reference import MAX_INVITED
+from marketplace.core.bounds import COUNT, DAYS, PRICE, QUANTITY, Id, Integer
+
 
 class TierSchema(Schema):
-    min_quantity = fields.Integer(required=True, strict=True)
-    unit_price = fields.Integer(required=True, strict=True)
+    min_quantity = Integer(QUANTITY, required=True, domain_rule=True)
+    unit_price = Integer(PRICE, required=True, domain_rule=True)
 
 
 class OfferInputSchema(Schema):
@@ -20,11 +23,11 @@ class OfferInputSchema(Schema):
     category = fields.String(required=True, validate=validate.Length(max=80))
     unit = fields.String(required=True, validate=validate.Length(max=20))
     currency = fields.String(required=True)
-    moq = fields.Integer(required=True, strict=True)
+    moq = Integer(QUANTITY, required=True, domain_rule=True)
     price_tiers = fields.List(fields.Nested(TierSchema), load_default=list)
     price_on_request = fields.Boolean(load_default=False)
-    lead_time_days = fields.Integer(allow_none=True, strict=True)
-    available_quantity = fields.Integer(allow_none=True, strict=True)
+    lead_time_days = Integer(DAYS, allow_none=True, domain_rule=True)
+    available_quantity = Integer(COUNT, allow_none=True, domain_rule=True)
     incoterm = fields.String(allow_none=True, validate=validate.Length(max=3))
     incoterm_place = fields.String(allow_none=True, validate=validate.Length(max=120))
     origin_country = fields.String(allow_none=True, validate=validate.Length(max=2))
@@ -81,7 +84,7 @@ class OfferSchema(Schema):
 
 class OfferQuerySchema(Schema):
     category = fields.String(validate=validate.Length(max=80))
-    company_id = fields.Integer()
+    company_id = Id(strict=False)
     q = fields.String(validate=validate.Length(max=100))
     mine = fields.Boolean()
     status = fields.String(validate=validate.OneOf(["draft", "published", "paused", "archived"]))
@@ -91,9 +94,9 @@ class BuyRequestInputSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(max=200))
     description = fields.String(load_default="")  # length: listings.validation
     category = fields.String(required=True, validate=validate.Length(max=80))
-    quantity = fields.Integer(required=True, strict=True)
+    quantity = Integer(QUANTITY, required=True, domain_rule=True)
     unit = fields.String(required=True, validate=validate.Length(max=20))
-    target_unit_price = fields.Integer(allow_none=True, strict=True)
+    target_unit_price = Integer(PRICE, allow_none=True, domain_rule=True)
     currency = fields.String(load_default="EUR")
     needed_by = fields.Date(required=True)
     delivery_country = fields.String(required=True, validate=validate.Length(max=2))
@@ -103,7 +106,9 @@ class BuyRequestInputSchema(Schema):
     visibility = fields.String(
         load_default="public", validate=validate.OneOf(["public", "invited"])
     )
-    invited_company_ids = fields.List(fields.Integer(strict=True), load_default=list)
+    invited_company_ids = fields.List(
+        Id(), load_default=list, validate=validate.Length(max=MAX_INVITED)
+    )
     language = fields.String(validate=validate.OneOf(["en", "pl"]))
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from listings.models import Category, Visibility
-from listings.reference import INCOTERMS, LANGUAGES, MAX_TIERS, UNITS
+from listings.reference import INCOTERMS, LANGUAGES, MAX_INVITED, MAX_TIERS, UNITS
 from listings.values import (
     Errors,
     future_date,
@@ -24,6 +24,7 @@ from listings.values import (
     yes_no,
 )
 from marketplace.companies.reference import COUNTRY_CODES
+from marketplace.core.bounds import COUNT, DAYS, ID, PRICE, QUANTITY
 from marketplace.core.errors import ValidationError
 
 OFFER_FIELDS = (
@@ -100,8 +101,8 @@ def check_tiers(errors: Errors, raw: Any, moq: int | None) -> list[dict]:
             errors.add("price_tiers", _("Tier %(n)d is malformed.", n=index + 1))
             return []
         sub = Errors()
-        quantity = whole(sub, "q", tier.get("min_quantity"), minimum=1)
-        price = whole(sub, "p", tier.get("unit_price"), minimum=1)
+        quantity = whole(sub, "q", tier.get("min_quantity"), QUANTITY)
+        price = whole(sub, "p", tier.get("unit_price"), PRICE)
         if quantity is None or price is None:
             errors.add(
                 "price_tiers",
@@ -179,7 +180,7 @@ def validate_offer(
     out["unit"] = unit
     moq_raw = value_of("moq")
     moq = whole(
-        errors, "moq", 1 if moq_raw in (None, "") and current is None else moq_raw, minimum=1
+        errors, "moq", 1 if moq_raw in (None, "") and current is None else moq_raw, QUANTITY
     )
     if moq is None and "moq" not in errors:
         errors.add("moq", _("This field is required."))
@@ -190,8 +191,10 @@ def validate_offer(
     if not tiers and not out["price_on_request"] and "price_tiers" not in errors:
         errors.add("price_tiers", _("Give at least one price tier, or choose price on request."))
     out["price_tiers"] = tiers
-    for field in ("available_quantity", "lead_time_days"):
-        out[field] = whole(errors, field, value_of(field), minimum=0)
+    out["available_quantity"] = whole(
+        errors, "available_quantity", value_of("available_quantity"), COUNT
+    )
+    out["lead_time_days"] = whole(errors, "lead_time_days", value_of("lead_time_days"), DAYS)
     incoterm = (text(value_of("incoterm")) or "").upper() or None
     if incoterm and incoterm not in INCOTERMS:
         errors.add("incoterm", _("Choose an Incoterms 2020 rule such as EXW, FCA or DAP."))
@@ -246,7 +249,7 @@ def validate_request(
         errors.add("language", _("Choose English or Polish."))
     out["language"] = language
     out["category"] = known_category(errors, value_of("category"), categories)
-    quantity = whole(errors, "quantity", value_of("quantity"), minimum=1)
+    quantity = whole(errors, "quantity", value_of("quantity"), QUANTITY)
     if quantity is None and "quantity" not in errors:
         errors.add("quantity", _("This field is required."))
     out["quantity"] = quantity
@@ -255,7 +258,7 @@ def validate_request(
         errors.add("unit", _("Choose a unit of measure from the list."))
     out["unit"] = unit
     out["target_unit_price"] = whole(
-        errors, "target_unit_price", value_of("target_unit_price"), minimum=1
+        errors, "target_unit_price", value_of("target_unit_price"), PRICE
     )
     out["currency"] = offer_currency(errors, value_of("currency"))
     if "needed_by" in given or current is None:
@@ -299,10 +302,12 @@ def validate_request(
     if raw_ids is None and current is not None:
         raw_ids = current.invited_company_ids
     ids: list[int] = []
+    if len(raw_ids or []) > MAX_INVITED:
+        errors.add("invited_company_ids", _("Invite at most %(n)d companies.", n=MAX_INVITED))
+        raw_ids = []
     for raw in raw_ids or []:
-        try:
-            company_id = int(raw)
-        except (TypeError, ValueError):
+        company_id = whole(Errors(), "id", raw, ID)
+        if company_id is None:
             errors.add("invited_company_ids", _("Company ids are whole numbers."))
             break
         if company_id == own_company_id:

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from listings.models import Category
 from listings.reference import MAX_RICH_TEXT, OFFER_CURRENCIES
 from marketplace.core import clock
+from marketplace.core.bounds import Bound
 from marketplace.core.sanitize import clean_html, too_long
 
 _TRUE = {"1", "true", "yes", "y", "on", "tak"}
@@ -33,24 +34,29 @@ def text(value: Any) -> str | None:
     return stripped or None
 
 
-def whole(errors: Errors, field: str, value: Any, *, minimum: int | None = None) -> int | None:
+def whole(errors: Errors, field: str, value: Any, bound: Bound) -> int | None:
+    """value as a whole number inside bound (marketplace.core.bounds), else a message."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
         errors.add(field, _("Enter a whole number."))
         return None
     try:
-        number = int(str(value).strip()) if not isinstance(value, int) else value
+        text_value = str(value).strip()
+        # at most 30 digits: int() of a long text is slow, and no bound comes near it
+        if not isinstance(value, int) and len(text_value.lstrip("+-")) > 30:
+            raise ValueError
+        number = int(text_value) if not isinstance(value, int) else value
     except ValueError:
         errors.add(field, _("Enter a whole number."))
         return None
-    if minimum is not None and number < minimum:
-        if minimum == 1:
+    if number < bound.low:
+        if bound.low == 1:
             errors.add(field, _("Must be at least 1."))
         else:
             errors.add(field, _("Must not be negative."))
         return None
-    if number > 2_000_000_000:
+    if number > bound.high:
         errors.add(field, _("The number is too large."))
         return None
     return number

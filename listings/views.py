@@ -21,12 +21,13 @@ from listings.models import Offer, OfferImage, OfferStatus
 from listings.reference import INCOTERMS, UNITS
 from listings.validation import validate_offer
 from marketplace.companies.reference import country_names
-from marketplace.core import security, uploads
+from marketplace.core import bounds, security, uploads
 from marketplace.core.access import Permission, get_owned, permission_required, role_allows
 from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.forms import committed, saved
 from marketplace.core.pagination import parse_limit
+from marketplace.core.uow import unit_of_work
 
 bp = Blueprint("listings", __name__)
 
@@ -99,7 +100,7 @@ def category_page(slug: str):
 
 @bp.get("/offers")
 def browse_offers():
-    company_id = request.args.get("company", type=int)
+    company_id = bounds.read(request.args, "company")
     try:
         page = services.browse(
             company_id=company_id,
@@ -258,8 +259,8 @@ def validate_offer_form():
 @permission_required(Permission.SELL)
 def delete_image(offer_id: int, image_id: int):
     offer = get_owned(Offer, offer_id, current_user.company_id)
-    services.remove_image(current_user, offer, image_id)
-    db.session.commit()
+    with unit_of_work():
+        services.remove_image(current_user, offer, image_id)
     flash(_("The image is removed."), "success")
     return redirect(url_for("listings.edit_offer", offer_id=offer.id))
 
@@ -313,12 +314,12 @@ def my_offers():
 @permission_required(Permission.SELL)
 def bulk_offers():
     status = request.form.get("status", "")
-    ids = [int(i) for i in request.form.getlist("offer_ids") if i.isdigit()]
+    ids = bounds.read_list(request.form, "offer_ids")
     if status not in {s.value for s in OfferStatus} or not ids:
         flash(_("Choose offers and what to do with them."), "error")
         return redirect(url_for("listings.my_offers")), 303
-    changed, problems = services.bulk_change_status(current_user, ids, status)
-    db.session.commit()
+    with unit_of_work():
+        changed, problems = services.bulk_change_status(current_user, ids, status)
     flash(_("%(n)d offers changed.", n=changed), "success")
     for problem in problems[:10]:
         flash(problem, "error")

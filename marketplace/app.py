@@ -1,4 +1,5 @@
-"""create_app(): reads configuration, wires extensions, blueprints, error handlers and commands."""
+"""create_app(): reads configuration, wires extensions, blueprints, error handlers, commands, and every
+reaction across packages (message contexts, job handlers, signal receivers)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,15 @@ import functools
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import Flask, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from listings import api as listings_api
+from listings import buy_requests as listings_buy_requests
 from listings import cli as listings_cli
 from listings import import_views as listings_import_views
 from listings import request_views as listings_request_views
@@ -28,9 +31,10 @@ from marketplace.admin import views as admin_views
 from marketplace.companies import api as companies_api
 from marketplace.companies import views as companies_views
 from marketplace.core import api as core_api
-from marketplace.core import credentials, security, templating
+from marketplace.core import credentials, routing, security, templating, text_input, uow
 from marketplace.core import headers as core_headers
 from marketplace.core import jobs as core_jobs
+from marketplace.core import mail as core_mail
 from marketplace.core.config import PROJECT_ROOT, PROXY_HEADERS, load_config
 from marketplace.core.db import configure_sqlite
 from marketplace.core.errors import DomainError
@@ -40,10 +44,16 @@ from marketplace.demo import cli as demo_cli
 from marketplace.orders import api as orders_api
 from marketplace.orders import cli as orders_cli
 from marketplace.orders import notify as orders_notify
+from marketplace.orders import ratings as orders_ratings
+from marketplace.orders import scorecard_sync as orders_scorecard_sync
+from marketplace.orders import services as orders_services
 from marketplace.orders import views as orders_views
 from marketplace.payments import api as payments_api
+from marketplace.payments import authorisations as payments_authorisations
+from marketplace.payments import execution as payments_execution
 from marketplace.procurement import api as procurement_api
 from marketplace.procurement import approval_views as procurement_approval_views
+from marketplace.procurement import approvals as procurement_approvals
 from marketplace.procurement import cli as procurement_cli
 from marketplace.procurement import tenders as procurement_tenders
 from marketplace.procurement import views as procurement_views
@@ -51,11 +61,14 @@ from marketplace.site import views as site_views
 from messaging import api as messaging_api
 from messaging import contexts as messaging_contexts
 from messaging import meeting_views as messaging_meeting_views
+from messaging import meetings as messaging_meetings
 from messaging import notification_views as messaging_notification_views
+from messaging import notifications as messaging_notifications
 from messaging import views as messaging_views
 from search import api as search_api
 from search import cli as search_cli
 from search import engine as search_engine
+from search import outbox as search_outbox
 from search import views as search_views
 
 # Each top-level package keeps its own Polish catalog; Flask-Babel merges them.
@@ -85,11 +98,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     logging.basicConfig(level=logging.INFO)
     register_proxy_fix(app)
+    routing.init_app(app)  # before any rule: path ids are bounded
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
     register_message_contexts()
+    register_job_handlers()
+    register_signal_receivers()
     templating.init_app(app)
     return app
 
@@ -113,6 +129,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     credentials.init_app(app)
+    app.before_request(text_input.refuse_nul_parameters)
     core_headers.init_app(app)
     core_jobs.init_app(app)
     search_engine.init_app(app)
@@ -156,17 +173,62 @@ def register_message_contexts() -> None:
     messaging_contexts.register("order", orders_notify.context_summary)
 
 
+def register_job_handlers() -> None:
+    """The background work each package does (a name without a handler cannot be enqueued).
+    Registering again, as a second app in one process does, changes nothing."""
+    for handlers in (
+        core_mail.JOB_HANDLERS,
+        listings_buy_requests.JOB_HANDLERS,
+        messaging_meetings.JOB_HANDLERS,
+        messaging_notifications.JOB_HANDLERS,
+        orders_services.JOB_HANDLERS,
+        orders_ratings.JOB_HANDLERS,
+        payments_authorisations.JOB_HANDLERS,
+        payments_execution.JOB_HANDLERS,
+        procurement_tenders.JOB_HANDLERS,
+    ):
+        for name, handler in handlers.items():
+            core_jobs.register(name, handler)
+
+
+def register_signal_receivers() -> None:
+    """Reactions against the import arrows: a lower package sends, a higher one follows, in the
+    sender's transaction. Connecting again changes nothing."""
+    orders_services.connect_receivers()  # payments: escrow funded, refused, late payment refunded
+    orders_scorecard_sync.connect_receivers()  # messaging: a message posted
+    procurement_approvals.connect_receivers()  # orders: an order held for an approver
+    search_outbox.register_events()  # every session's flushes and commits feed the outbox
+
+
 def register_error_handlers(app: Flask) -> None:
     def wants_json() -> bool:
         return request.path.startswith("/api/")
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
+        headers = {}
+        if getattr(error, "retry_after", None):
+            headers["Retry-After"] = str(error.retry_after)
         if wants_json():
-            return core_api.problem_from_error(error)
-        return render_template(
-            "errors.html", status=error.status, message=error.message
-        ), error.status
+            response = core_api.problem_from_error(error)
+            response.headers.update(headers)
+            return response
+        page = render_template("errors.html", status=error.status, message=error.message)
+        return page, error.status, headers
+
+    @app.errorhandler(sa.exc.DBAPIError)
+    def database_error(error: sa.exc.DBAPIError):
+        """A concurrent writer's failure outside a unit of work (an autoflush) answers as inside
+        one; anything else stays a server error."""
+        if "_login_user" not in g:
+            # Finding the person was what failed: answer as to a visitor (the message's language
+            # and the error page would otherwise ask the busy database again, and fail).
+            g._login_user = login_manager.anonymous_user()
+        mapped = uow.concurrent_write_error(error)
+        if mapped is None:
+            raise error
+        db.session.rollback()
+        return domain_error(mapped)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -191,7 +253,9 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         status = error.code or 500
         if wants_json():
-            return core_api.problem(status, error.name, error.description or "")
+            # a path parameter out of range names itself, as a body field would
+            field_errors = getattr(error, "field_errors", None)
+            return core_api.problem(status, error.name, error.description or "", field_errors)
         return render_template("errors.html", status=status, message=error.description), status
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from marketplace.core.access import Permission, require
 from marketplace.core.api import auth_required, doc, load_body, load_query, page_args
-from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 from messaging import inbox, meetings, participants, schemas, services
 
 bp = Blueprint("messaging_api", __name__, url_prefix="/api/v1")
@@ -35,17 +35,17 @@ def create_thread():
     data = load_body(schemas.ThreadInputSchema())
     context = data.pop("context", None) or {}
     price = data.pop("target_price", None) or {}
-    thread = services.start_thread(
-        current_user,
-        {
-            **data,
-            "context_type": context.get("type"),
-            "context_id": context.get("id"),
-            "target_price_amount": price.get("amount"),
-            "target_price_currency": price.get("currency"),
-        },
-    )
-    db.session.commit()
+    with unit_of_work():
+        thread = services.start_thread(
+            current_user,
+            {
+                **data,
+                "context_type": context.get("type"),
+                "context_id": context.get("id"),
+                "target_price_amount": price.get("amount"),
+                "target_price_currency": price.get("currency"),
+            },
+        )
     return jsonify(_thread_json(thread, current_user)), 201
 
 
@@ -110,8 +110,8 @@ def post_message(thread_id: int):
         files = [(f.stream, f.filename) for f in request.files.getlist("attachments") if f.filename]
     else:
         data = load_body(schemas.MessageInputSchema())
-    message = services.post_message(current_user, thread, data, files)
-    db.session.commit()
+    with unit_of_work():
+        message = services.post_message(current_user, thread, data, files)
     return jsonify(schemas.MessageSchema().dump(message)), 201
 
 
@@ -127,8 +127,8 @@ def post_message(thread_id: int):
 def add_participant(thread_id: int):
     thread = services.get_thread(current_user, thread_id)
     data = load_body(schemas.ParticipantInputSchema())
-    participants.add_company(current_user, thread, data["company_id"])
-    db.session.commit()
+    with unit_of_work():
+        participants.add_company(current_user, thread, data["company_id"])
     return jsonify(_thread_json(thread, current_user)), 201
 
 
@@ -141,8 +141,8 @@ def add_participant(thread_id: int):
 )
 def mark_read(thread_id: int):
     thread = services.get_thread(current_user, thread_id)
-    services.mark_read(current_user, thread)
-    db.session.commit()
+    with unit_of_work():
+        services.mark_read(current_user, thread)
     return jsonify(_thread_json(thread, current_user))
 
 
@@ -158,8 +158,8 @@ def mark_read(thread_id: int):
 def propose_meeting(thread_id: int):
     thread = services.get_thread(current_user, thread_id)
     data = load_body(schemas.MeetingInputSchema())
-    meeting = meetings.propose(current_user, thread, data)
-    db.session.commit()
+    with unit_of_work():
+        meeting = meetings.propose(current_user, thread, data)
     return jsonify(schemas.MeetingSchema().dump(meeting)), 201
 
 
@@ -174,8 +174,8 @@ def propose_meeting(thread_id: int):
 def accept_meeting(meeting_id: int):
     meeting = meetings.get_meeting(current_user, meeting_id)
     data = load_body(schemas.AcceptInputSchema())
-    meetings.accept(current_user, meeting, data["slot_id"])
-    db.session.commit()
+    with unit_of_work():
+        meetings.accept(current_user, meeting, data["slot_id"])
     return jsonify(schemas.MeetingSchema().dump(meeting))
 
 
@@ -184,6 +184,6 @@ def accept_meeting(meeting_id: int):
 @doc(summary="Decline a proposed meeting", response=schemas.MeetingSchema, tags=["messaging"])
 def decline_meeting(meeting_id: int):
     meeting = meetings.get_meeting(current_user, meeting_id)
-    meetings.decline(current_user, meeting)
-    db.session.commit()
+    with unit_of_work():
+        meetings.decline(current_user, meeting)
     return jsonify(schemas.MeetingSchema().dump(meeting))

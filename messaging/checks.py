@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace.core import clock
+from marketplace.core.bounds import PRICE
 from marketplace.core.errors import RateLimited
 from marketplace.core.extensions import db
 from marketplace.core.money import CURRENCIES
@@ -64,7 +65,7 @@ def inquiry_fields(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[s
     amount = data.get("target_price_amount")
     currency = str(data.get("target_price_currency") or "").strip().upper()
     if amount is not None and amount != "":
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        if amount not in PRICE:
             errors.setdefault("target_price", []).append(_("Enter a positive amount."))
         elif currency not in CURRENCIES:
             errors.setdefault("target_price_currency", []).append(_("Choose a currency."))

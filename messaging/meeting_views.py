@@ -6,9 +6,11 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.core import bounds
 from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.forms import committed, saved
+from marketplace.core.uow import unit_of_work
 from messaging import calendars, forms, ics, meetings, services
 from messaging.models import MeetingStatus, MessagingSettings
 from messaging.views import _thread_page
@@ -48,7 +50,7 @@ def _answer(meeting_id: int, action) -> Response:
 @bp.post("/meetings/<int:meeting_id>/accept")
 @login_required
 def accept(meeting_id: int):
-    slot_id = request.form.get("slot_id", type=int)
+    slot_id = bounds.read(request.form, "slot_id")
 
     def action(meeting):
         meetings.accept(current_user, meeting, slot_id)
@@ -136,8 +138,8 @@ def _has_feed() -> bool:
 @bp.post("/calendar/feed")
 @login_required
 def create_feed():
-    token = calendars.create_feed_token(current_user)
-    db.session.commit()
+    with unit_of_work():
+        token = calendars.create_feed_token(current_user)
     flash(
         _("Your new calendar address is shown below. Copy it now; it is shown only once."),
         "success",
@@ -153,8 +155,8 @@ def create_feed():
 @bp.post("/calendar/feed/revoke")
 @login_required
 def revoke_feed():
-    calendars.revoke_feed_token(current_user)
-    db.session.commit()
+    with unit_of_work():
+        calendars.revoke_feed_token(current_user)
     flash(_("The calendar address no longer works."), "info")
     return redirect(url_for("meetings.calendar"))
 

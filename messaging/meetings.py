@@ -353,7 +353,6 @@ def _schedule_reminders(meeting: Meeting) -> None:
         )
 
 
-@jobs.handler(REMINDER_JOB)
 def send_reminder(payload: dict) -> None:
     meeting = db.session.get(Meeting, payload["meeting_id"])
     if (
@@ -369,3 +368,6 @@ def send_reminder(payload: dict) -> None:
         meeting=meeting,
         data={**_data(meeting), "label": payload["label"]},
     )
+
+
+JOB_HANDLERS = {REMINDER_JOB: send_reminder}  # registered by create_app

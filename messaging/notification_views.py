@@ -6,8 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.core.extensions import db
 from marketplace.core.forms import saved
+from marketplace.core.uow import unit_of_work
 from messaging import forms, notifications
 from messaging.models import EmailMode
 
@@ -29,16 +29,16 @@ def index():
 @bp.get("/notifications/<int:notification_id>/open")
 @login_required
 def open_one(notification_id: int):
-    item = notifications.open_notification(current_user, notification_id)
-    db.session.commit()
+    with unit_of_work():
+        item = notifications.open_notification(current_user, notification_id)
     return redirect(notifications.link(item))
 
 
 @bp.post("/notifications/read-all")
 @login_required
 def read_all():
-    notifications.mark_all_read(current_user)
-    db.session.commit()
+    with unit_of_work():
+        notifications.mark_all_read(current_user)
     return redirect(url_for("notifications.index"))
 
 

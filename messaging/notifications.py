@@ -339,7 +339,6 @@ def _attach_calendar(message: Any, notification: Notification) -> None:
     )
 
 
-@jobs.handler(EMAIL_JOB)
 def send_notification_email(payload: dict) -> None:
     notification = db.session.get(Notification, payload["notification_id"])
     if notification is None or notification.emailed_at is not None or notification.email_skipped:
@@ -366,7 +365,6 @@ def send_notification_email(payload: dict) -> None:
     _mark_emailed(ids)
 
 
-@jobs.handler(DIGEST_JOB)
 def send_digest(payload: dict) -> None:
     user = db.session.get(User, payload["user_id"])
     if user is None or user.disabled_at is not None:
@@ -401,3 +399,6 @@ def send_digest(payload: dict) -> None:
     ids = [notification.id for notification in pending]
     mail.send_from_job(message)
     _mark_emailed(ids)
+
+
+JOB_HANDLERS = {EMAIL_JOB: send_notification_email, DIGEST_JOB: send_digest}  # create_app

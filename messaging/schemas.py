@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from marketplace.core.bounds import PRICE, Id, Integer
 from marketplace.core.money import CURRENCIES
 
 
 class ContextSchema(Schema):
     type = fields.String(required=True, validate=validate.Length(max=30))
-    id = fields.Integer(required=True, strict=True)
+    id = Id(required=True)
 
 
 class MoneySchema(Schema):
-    amount = fields.Integer(required=True, strict=True)
+    amount = Integer(PRICE, required=True, domain_rule=True)
     currency = fields.String(required=True, validate=validate.OneOf(list(CURRENCIES)))
 
 
 class ThreadInputSchema(Schema):
-    to_company_id = fields.Integer(strict=True, load_default=None)
+    to_company_id = Id(load_default=None)
     subject = fields.String(required=True, validate=validate.Length(max=200))
     body = fields.String(required=True)
     context = fields.Nested(ContextSchema, load_default=None, allow_none=True)
@@ -32,13 +33,13 @@ class MessageInputSchema(Schema):
 
 
 class ParticipantInputSchema(Schema):
-    company_id = fields.Integer(required=True, strict=True)
+    company_id = Id(required=True)
 
 
 class InboxQuerySchema(Schema):
     unread = fields.Boolean(load_default=False)
     context = fields.String(load_default=None, validate=validate.Length(max=30))
-    partner = fields.Integer(load_default=None)
+    partner = Id(strict=False, load_default=None)
     archived = fields.Boolean(load_default=False)
     q = fields.String(load_default=None, validate=validate.Length(max=200))
 
@@ -57,7 +58,7 @@ class MeetingInputSchema(Schema):
 
 
 class AcceptInputSchema(Schema):
-    slot_id = fields.Integer(required=True, strict=True)
+    slot_id = Id(required=True)
 
 
 class AttachmentSchema(Schema):

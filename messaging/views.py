@@ -16,13 +16,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.companies.models import Company
-from marketplace.core import live, security, uploads
+from marketplace.core import bounds, live, security, uploads
 from marketplace.core.access import Permission, permission_required, require
 from marketplace.core.errors import DomainError, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.forms import committed, saved
 from marketplace.core.money import Money, MoneyError
 from marketplace.core.pagination import parse_limit
+from marketplace.core.uow import unit_of_work
 from messaging import (
     contexts,
     forms,
@@ -83,7 +84,7 @@ bp.add_app_template_global(_context_label, "context_label")
 @login_required
 @permission_required(Permission.READ)
 def inbox():
-    partner = request.args.get("partner", type=int)
+    partner = bounds.read(request.args, "partner")
     context_type = request.args.get("context") or None
     try:
         page = threads.inbox(
@@ -133,7 +134,7 @@ def live_stream():
     channels = [f"user:{current_user.id}"]
     if current_user.company_id:
         channels.append(f"company:{current_user.company_id}")
-    thread_id = request.args.get("thread", type=int)
+    thread_id = bounds.read(request.args, "thread")
     if thread_id:
         services.get_thread(current_user, thread_id)
         channels.append(f"thread:{thread_id}")
@@ -159,7 +160,7 @@ def _target_price(form: forms.ContactForm) -> tuple[int | None, str | None]:
 @login_required
 @permission_required(Permission.MESSAGE)
 def new_thread():
-    to_id = request.args.get("to", type=int)
+    to_id = bounds.read(request.args, "to")
     parsed = contexts.parse(request.args.get("context"))
     summary = contexts.resolve(*parsed, current_user.company_id) if parsed else None
     if parsed and summary is None:
@@ -234,18 +235,18 @@ def _thread_page(
 
 
 def _mark_read_in_own_transaction(thread_id: int, message_id: int) -> None:
-    """End the reads first, so the upsert opens its own transaction (SQLite then waits for the
-    write lock instead of failing because another thread committed since our reads began)."""
-    user_id = current_user.id
-    db.session.commit()
-    services.mark_read_ids(user_id, thread_id, message_id)
-    db.session.commit()
+    """Called after the page's reads ended (a unit of work of their own, writing nothing), so the
+    upsert opens its own transaction (SQLite then waits for the write lock instead of failing
+    because another thread committed since our reads began)."""
+    with unit_of_work():
+        services.mark_read_ids(current_user.id, thread_id, message_id)
 
 
 @bp.get("/messages/<int:thread_id>")
 @login_required
 def thread(thread_id: int):
-    thread = services.get_thread(current_user, thread_id)
+    with unit_of_work():
+        thread = services.get_thread(current_user, thread_id)
     _mark_read_in_own_transaction(thread.id, thread.last_message_id)
     return _thread_page(thread)
 
@@ -254,10 +255,11 @@ def thread(thread_id: int):
 @login_required
 def since(thread_id: int):
     """New messages after a given id, as an HTML fragment (live updates and the polling fallback)."""
-    thread = services.get_thread(current_user, thread_id)
-    after = request.args.get("after", default=0, type=int)
-    messages = services.messages_since(thread, after)
-    last_id = messages[-1].id if messages else after
+    with unit_of_work():
+        thread = services.get_thread(current_user, thread_id)
+        after = bounds.read(request.args, "after", bounds.AFTER_ID) or 0
+        messages = services.messages_since(thread, after)
+        last_id = messages[-1].id if messages else after
     if messages:
         _mark_read_in_own_transaction(thread.id, last_id)
     response = current_app.make_response(
@@ -302,8 +304,8 @@ def add_participant(thread_id: int):
 def archive(thread_id: int):
     thread = services.get_thread(current_user, thread_id)
     archived = request.form.get("archived", "1") == "1"
-    services.set_archived(current_user, thread, archived)
-    db.session.commit()
+    with unit_of_work():
+        services.set_archived(current_user, thread, archived)
     flash(
         _("The conversation is archived.")
         if archived
@@ -346,8 +348,8 @@ def report(thread_id: int, message_id: int):
 @bp.post("/messages/block/<int:company_id>")
 @login_required
 def block(company_id: int):
-    moderation.block_company(current_user, company_id)
-    db.session.commit()
+    with unit_of_work():
+        moderation.block_company(current_user, company_id)
     flash(_("This company can no longer start conversations with yours."), "success")
     return redirect(security.local_target(request.form.get("next"), url_for("messaging.inbox")))
 
@@ -355,8 +357,8 @@ def block(company_id: int):
 @bp.post("/messages/unblock/<int:company_id>")
 @login_required
 def unblock(company_id: int):
-    moderation.unblock_company(current_user, company_id)
-    db.session.commit()
+    with unit_of_work():
+        moderation.unblock_company(current_user, company_id)
     flash(_("The company is unblocked."), "success")
     return redirect(security.local_target(request.form.get("next"), url_for("messaging.inbox")))
 
@@ -377,7 +379,7 @@ def reports():
 def resolve_report(report_id: int):
     if not current_user.is_operator:
         raise NotFound()
-    moderation.resolve_report(current_user, report_id)
-    db.session.commit()
+    with unit_of_work():
+        moderation.resolve_report(current_user, report_id)
     flash(_("The report is closed."), "success")
     return redirect(url_for("messaging.reports"))

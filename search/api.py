@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from marketplace.core.api import doc
+from marketplace.core.text_input import any_text
 from search import schemas, service
 from search.query import COMPANIES, OFFERS, SearchResult
 
@@ -40,18 +41,21 @@ def result_json(result: SearchResult) -> dict:
 
 
 @bp.get("/offers")
+@any_text
 @doc(summary="Search published offers", query=schemas.OfferSearchArgs, tags=["search"])
 def offers():
     return jsonify(result_json(service.run(service.build_query(OFFERS, request.args))))
 
 
 @bp.get("/companies")
+@any_text
 @doc(summary="Search supplier profiles", query=schemas.CompanySearchArgs, tags=["search"])
 def companies():
     return jsonify(result_json(service.run(service.build_query(COMPANIES, request.args))))
 
 
 @bp.get("/suggest")
+@any_text
 @doc(summary="Suggestions while typing: offers, suppliers, categories", query=schemas.SuggestArgs,
      tags=["search"])  # fmt: skip
 def suggest():

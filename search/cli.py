@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 from search import engine, outbox
 from search import reindex as rebuilding
 from search.query import KINDS
@@ -20,19 +21,19 @@ cli = AppGroup("search", help="Search index: reindex, status, worker.")
 def reindex(kinds: tuple[str, ...]) -> None:
     """Rebuild the index from the database into a new version and swap it in."""
     for kind in kinds or KINDS:
-        _read_only()
-        total = rebuilding.count_documents(kind)
-        since = rebuilding.replay_start()
-        started = time.perf_counter()
-        with click.progressbar(length=total, label=f"{kind:10}") as bar:
-            count = rebuilding.rebuild(kind, bar.update)
-        elapsed = time.perf_counter() - started
-        # Nothing was written: this ends the rebuild's snapshot, so the replay sees what
-        # sellers committed meanwhile.
-        db.session.commit()
-        _read_only()
-        rebuilding.replay(kind, since)
-        db.session.commit()
+        # Nothing is written: the end of the first unit ends the rebuild's snapshot, so the
+        # replay sees what sellers committed meanwhile.
+        with unit_of_work():
+            _read_only()
+            total = rebuilding.count_documents(kind)
+            since = rebuilding.replay_start()
+            started = time.perf_counter()
+            with click.progressbar(length=total, label=f"{kind:10}") as bar:
+                count = rebuilding.rebuild(kind, bar.update)
+            elapsed = time.perf_counter() - started
+        with unit_of_work():
+            _read_only()
+            rebuilding.replay(kind, since)
         rate = count / elapsed if elapsed else 0
         click.echo(f"{kind}: {count} documents in {elapsed:.1f} s ({rate:,.0f}/s)")
 

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, current_app
 
 from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 from search import outbox
 from search.backends import SearchBackend
 from search.backends.elastic import ElasticsearchBackend
@@ -48,13 +49,11 @@ def inline_sync(app: Flask) -> bool:
 
 def drain_now(batch: int = 500) -> int:
     """Ship waiting changes in a transaction of their own; a failing backend leaves them waiting."""
-    session = db.session
     try:
-        shipped = outbox.drain(session, backend(), batch)
-        session.commit()
+        with unit_of_work():
+            shipped = outbox.drain(db.session, backend(), batch)
         return shipped
-    except Exception:  # noqa: BLE001 - the index is never worth failing a request for
-        session.rollback()
+    except Exception:  # noqa: BLE001 - the index is never worth failing a request for (rolled back)
         log.warning("search: index update deferred; changes stay in the outbox", exc_info=True)
         return 0
 
@@ -69,13 +68,20 @@ def _after_request(response: Response) -> Response:
     if session.info.get(outbox.UNCOMMITTED):
         return response
     due = session.info.pop(outbox.DUE, False)
-    if due or (_pending_check.ready() and outbox.lag(session)[0]):
+    if not due and _pending_check.ready():
+        try:
+            with unit_of_work():
+                due = outbox.lag(session)[0] > 0
+        except Exception:  # noqa: BLE001 - a busy database fails no answered request; later ones ship
+            log.warning("search: could not read the outbox lag", exc_info=True)
+    if due:
         while drain_now() >= 500:
             pass
     return response
 
 
 def init_app(app: Flask) -> None:
-    outbox.register_events()
+    """Ship after each request on the embedded default (the outbox's session events, which record
+    the changes, are registered by create_app's register_signal_receivers)."""
     if inline_sync(app):
         app.after_request(_after_request)

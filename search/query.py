@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.core.bounds import COUNT, DAYS, Bound
 from marketplace.core.errors import ValidationError
 from search.analysis import ParsedText, parse
 
@@ -71,6 +72,10 @@ def range_buckets(bounds: tuple[int, ...], counts: list[int]) -> list[FacetBucke
 # Relevance pages are read by offset (engines cannot seek past a score); this caps how deep.
 MAX_RELEVANCE_OFFSET = 1000
 MAX_RADIUS_KM = 20000.0
+# Whole-number parameters: a page of hits, and the offer filters (the units of listings' fields).
+LIMIT = Bound(1, 100)
+MOQ_MAX = COUNT
+LEAD_TIME_MAX = DAYS
 
 
 class BadSearchParameter(ValidationError):

@@ -18,6 +18,7 @@ from werkzeug.routing import BuildError
 from listings.models import Category, Offer
 from marketplace.companies.models import Company
 from marketplace.companies.reference import CERTIFICATE_KINDS, INDUSTRIES, country_names
+from marketplace.core.bounds import Bound
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.extensions import db
 from search import engine
@@ -29,7 +30,10 @@ from search.places import locate
 from search.query import (
     ATTRIBUTES_FACET,
     COMPANIES,
+    LEAD_TIME_MAX,
+    LIMIT,
     MAX_RADIUS_KM,
+    MOQ_MAX,
     OFFERS,
     RANGE_FACETS,
     SORTS,
@@ -42,7 +46,7 @@ from search.query import (
     decode_cursor,
 )
 
-MAX_LIMIT = 100
+MAX_LIMIT = LIMIT.high
 LIST_PARAMS = ("category", "industry", "country", "certificate")
 _LATLON = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -65,16 +69,16 @@ def _values(args: Mapping, name: str) -> list[str]:
     return values
 
 
-def _int(args: Mapping, name: str, minimum: int = 0, maximum: int = 10**9) -> int | None:
+def _int(args: Mapping, name: str, bound: Bound) -> int | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
     try:
-        value = int(raw)
+        value = int(raw) if len(raw) <= 30 else None  # no bound needs more digits
     except ValueError:
         raise _bad(name, _l("Must be a whole number.")) from None
-    if not minimum <= value <= maximum:
-        raise _bad(name, _l("Must be between %(low)s and %(high)s.", low=minimum, high=maximum))
+    if value not in bound:
+        raise _bad(name, bound.message())
     return value
 
 
@@ -173,8 +177,8 @@ def build_query(kind: str, args: Mapping) -> SearchQuery:
         low, high = query.price_min, query.price_max
         if low is not None and high is not None and low > high:
             raise _bad("price_max", _l("Must not be below the minimum price."))
-        query.moq_max = _int(args, "moq_max")
-        query.lead_time_max = _int(args, "lead_time_max", 0, 3650)
+        query.moq_max = _int(args, "moq_max", MOQ_MAX)
+        query.lead_time_max = _int(args, "lead_time_max", LEAD_TIME_MAX)
         for key, value in args.items():
             if key.startswith("attr.") and value:
                 name = key[5:]
@@ -211,7 +215,7 @@ def build_query(kind: str, args: Mapping) -> SearchQuery:
         raise _bad("sort", _l("Unknown sort order."))
     if query.sort == "distance" and query.near is None:
         raise _bad("sort", _l("Sorting by distance needs a place in 'near'."))
-    query.limit = _int(args, "limit", 1, MAX_LIMIT) or 20
+    query.limit = _int(args, "limit", LIMIT) or 20
     query.cursor = (args.get("cursor") or "").strip() or None
     return query
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 
+from marketplace.core.text_input import any_text
 from search import service
 from search.query import COMPANIES, OFFERS, SORTS, SearchResult
 
@@ -59,11 +60,13 @@ def _page(kind: str, template: str):
 
 
 @bp.get("")
+@any_text
 def offers():
     return _page(OFFERS, "search/offers.html")
 
 
 @bp.get("/suppliers")
+@any_text
 def companies():
     return _page(COMPANIES, "search/companies.html")
 

@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from marketplace.accounts import schemas, services
 from marketplace.core.api import auth_required, doc, load_body
-from marketplace.core.extensions import db, limiter
+from marketplace.core.extensions import limiter
+from marketplace.core.uow import unit_of_work
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 
@@ -26,10 +27,10 @@ def auth_limit() -> str:
     tags=["auth"],
 )
 def signup():
-    data = load_body(schemas.SignupSchema())
-    user = services.sign_up(data["company"], data["user"])
-    _token, clear = services.issue_token(user, "Sign-up")
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.SignupSchema())
+        user = services.sign_up(data["company"], data["user"])
+        _token, clear = services.issue_token(user, "Sign-up")
     body = schemas.SignupResultSchema().dump(
         {"company": user.company, "user": user, "token": clear}
     )
@@ -46,10 +47,10 @@ def signup():
     tags=["auth"],
 )
 def create_token():
-    data = load_body(schemas.TokenRequestSchema())
-    user = services.authenticate(data["email"], data["password"])
-    token, clear = services.issue_token(user, data["name"])
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.TokenRequestSchema())
+        user = services.authenticate(data["email"], data["password"])
+        token, clear = services.issue_token(user, data["name"])
     body = schemas.NewTokenSchema().dump(token)
     body["token"] = clear
     return jsonify(body), 201
@@ -70,8 +71,8 @@ def list_tokens():
 @auth_required
 @doc(summary="Revoke a token", status=204, tags=["auth"])
 def revoke_token(token_id: int):
-    services.revoke_token(current_user, token_id)
-    db.session.commit()
+    with unit_of_work():
+        services.revoke_token(current_user, token_id)
     return "", 204
 
 
@@ -80,8 +81,8 @@ def revoke_token(token_id: int):
 @limiter.limit(auth_limit)
 @doc(summary="Send the e-mail confirmation link again", status=202, tags=["auth"])
 def resend_confirmation():
-    if services.resend_confirmation(current_user):
-        db.session.commit()  # the mail leaves with the commit
+    with unit_of_work():  # the mail leaves with the commit
+        services.resend_confirmation(current_user)
     return jsonify(
         {"email": current_user.email, "email_confirmed": current_user.email_confirmed}
     ), 202

@@ -6,7 +6,7 @@ import click
 
 from marketplace.accounts import services
 from marketplace.core.errors import DomainError
-from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 
 
 @click.group("accounts", help="Manage people and operators.")
@@ -21,10 +21,9 @@ def cli() -> None:
 def create_operator(email: str, password: str, full_name: str) -> None:
     """Create a marketplace operator (staff who verify companies and settle disputes)."""
     try:
-        user = services.create_operator(email, password, full_name)
+        with unit_of_work():
+            user = services.create_operator(email, password, full_name)
     except DomainError as error:
-        db.session.rollback()
         details = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.field_errors.items())
         raise click.ClickException(details or error.message) from error
-    db.session.commit()
     click.echo(f"Operator {user.email} created (id {user.id}).")

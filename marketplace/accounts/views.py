@@ -12,8 +12,9 @@ from marketplace.companies.reference import country_names
 from marketplace.core import security
 from marketplace.core.access import Permission, permission_required
 from marketplace.core.errors import ValidationError
-from marketplace.core.extensions import db, limiter
+from marketplace.core.extensions import limiter
 from marketplace.core.forms import also_check, apply_errors, saved
+from marketplace.core.uow import unit_of_work
 
 bp = Blueprint("accounts", __name__)
 
@@ -42,12 +43,11 @@ def signup():
     }
     if form.validate_on_submit():
         try:
-            user = services.sign_up(company_data, user_data, locale=locale)
+            with unit_of_work():
+                user = services.sign_up(company_data, user_data, locale=locale)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, _signup_fields(error))
         else:
-            db.session.commit()
             login_user(user)
             flash(
                 _("Welcome! We sent a confirmation link to %(email)s.", email=user.email), "success"
@@ -95,11 +95,11 @@ def logout():
 @bp.get("/confirm/<token>")
 def confirm_email(token: str):
     try:
-        services.confirm_email(token)
+        with unit_of_work():
+            services.confirm_email(token)
     except ValidationError:
         flash(_("This confirmation link is invalid or has expired."), "error")
         return redirect(url_for("site.home"))
-    db.session.commit()
     flash(_("Your e-mail address is confirmed."), "success")
     return redirect(
         url_for("companies.dashboard")
@@ -111,8 +111,8 @@ def confirm_email(token: str):
 @bp.post("/confirm/resend")
 @login_required
 def resend_confirmation():
-    if services.resend_confirmation(current_user):
-        db.session.commit()  # the mail leaves with the commit
+    with unit_of_work():  # the mail leaves with the commit
+        services.resend_confirmation(current_user)
     flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
     return redirect(_safe_next(url_for("accounts.account")))
 
@@ -122,8 +122,8 @@ def resend_confirmation():
 def forgot_password():
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()  # the mail leaves with the commit
+        with unit_of_work():  # the mail leaves with the commit
+            services.request_password_reset(form.email.data)
         flash(_("If an account exists for this address, a reset link is on its way."), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)
@@ -188,8 +188,8 @@ def tokens():
     form = forms.TokenForm()
     new_token = None
     if form.validate_on_submit():
-        _token, new_token = services.issue_token(current_user, form.name.data)
-        db.session.commit()
+        with unit_of_work():
+            _token, new_token = services.issue_token(current_user, form.name.data)
         form = forms.TokenForm(formdata=None)
     return render_template(
         "accounts/tokens.html",
@@ -202,8 +202,8 @@ def tokens():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    services.revoke_token(current_user, token_id)
-    db.session.commit()
+    with unit_of_work():
+        services.revoke_token(current_user, token_id)
     flash(_("The token is revoked; programs using it are signed out."), "success")
     return redirect(url_for("accounts.tokens"))
 
@@ -238,8 +238,8 @@ def members():
 @bp.post("/company/members/<int:member_id>/role")
 @login_required
 def change_role(member_id: int):
-    services.change_role(current_user, member_id, request.form.get("role", ""))
-    db.session.commit()
+    with unit_of_work():
+        services.change_role(current_user, member_id, request.form.get("role", ""))
     flash(_("The role is changed."), "success")
     return redirect(url_for("accounts.members"))
 
@@ -248,8 +248,8 @@ def change_role(member_id: int):
 @login_required
 def disable_member(member_id: int):
     disable = request.form.get("disabled", "1") == "1"
-    services.set_member_disabled(current_user, member_id, disable)
-    db.session.commit()
+    with unit_of_work():
+        services.set_member_disabled(current_user, member_id, disable)
     flash(_("Access is updated."), "success")
     return redirect(url_for("accounts.members"))
 
@@ -257,8 +257,8 @@ def disable_member(member_id: int):
 @bp.post("/company/invitations/<int:invitation_id>/revoke")
 @login_required
 def revoke_invitation(invitation_id: int):
-    services.revoke_invitation(current_user, invitation_id)
-    db.session.commit()
+    with unit_of_work():
+        services.revoke_invitation(current_user, invitation_id)
     flash(_("The invitation is withdrawn."), "success")
     return redirect(url_for("accounts.members"))
 

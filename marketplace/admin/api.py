@@ -11,7 +11,7 @@ from marketplace.companies.models import Company
 from marketplace.companies.schemas import OwnCompanySchema
 from marketplace.core.access import get_or_404
 from marketplace.core.api import doc, load_body, operator_required
-from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 
@@ -38,8 +38,8 @@ def verification_queue():
 def verify(company_id: int):
     data = load_body(VerifyDecisionSchema())
     company = get_or_404(Company, company_id)
-    verification.decide_verification(
-        current_user, company, approved=data["approved"], reason=data["reason"]
-    )
-    db.session.commit()
+    with unit_of_work():
+        verification.decide_verification(
+            current_user, company, approved=data["approved"], reason=data["reason"]
+        )
     return jsonify(OwnCompanySchema().dump(company))

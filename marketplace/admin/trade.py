@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.admin.access import operator_page
+from marketplace.core.bounds import MINOR_UNITS
 from marketplace.core.errors import Conflict, ValidationError
-from marketplace.core.extensions import db
 from marketplace.core.money import Money, MoneyError
+from marketplace.core.uow import unit_of_work
 from marketplace.orders import disputes as order_disputes
-from marketplace.payments import ledger
+from marketplace.payments import ledger, settlement
 from marketplace.payments import services as payments
 
 bp = Blueprint("admin_trade", __name__, url_prefix="/admin")
@@ -19,19 +20,21 @@ bp = Blueprint("admin_trade", __name__, url_prefix="/admin")
 
 def _amount(field: str, currency: str) -> Money:
     try:
-        return Money.parse(request.form.get(field, ""), currency)
+        amount = Money.parse(request.form.get(field, ""), currency)
     except MoneyError as exc:
         raise ValidationError({field: [_("Enter an amount such as 1250.00.")]}) from exc
+    if amount.amount not in MINOR_UNITS:
+        raise ValidationError({field: [MINOR_UNITS.message()]})
+    return amount
 
 
 def _run(action, success: str, target: str):
     try:
-        action()
+        with unit_of_work():
+            action()
     except (ValidationError, Conflict) as error:
-        db.session.rollback()
         flash(_("Not saved: %(reason)s", reason=error.message), "error")
     else:
-        db.session.commit()
         flash(success, "success")
     return redirect(url_for(target))
 
@@ -67,7 +70,21 @@ def record_receipt(escrow_id: int):
 @bp.get("/payouts")
 @operator_page
 def payouts():
-    return render_template("admin/payouts.html", payouts=payments.pending_payouts())
+    return render_template(
+        "admin/payouts.html",
+        payouts=payments.pending_payouts(),
+        refused=payments.failed_instructions(),
+    )
+
+
+@bp.post("/payment-instructions/<int:instruction_id>/retry")
+@operator_page
+def retry_instruction(instruction_id: int):
+    return _run(
+        lambda: settlement.retry_instruction(current_user, instruction_id),
+        _("The payment provider is asked again."),
+        "admin_trade.payouts",
+    )
 
 
 @bp.post("/payouts/<int:payout_id>/executed")
@@ -84,10 +101,11 @@ def payout_executed(payout_id: int):
 @operator_page
 def disputes():
     open_disputes = order_disputes.open_disputes()
+    figures = ledger.figures_of(d.order.escrow for d in open_disputes)
     return render_template(
         "admin/disputes.html",
         disputes=open_disputes,
-        held={d.id: ledger.figures(d.order.escrow).held for d in open_disputes},
+        held={d.id: figures[d.order.escrow_id].held for d in open_disputes},
     )
 
 

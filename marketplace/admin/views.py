@@ -15,6 +15,7 @@ from marketplace.core.access import get_or_404
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import committed
+from marketplace.core.uow import unit_of_work
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -71,7 +72,7 @@ def set_status(company_id: int):
     if status not in {s.value for s in CompanyStatus}:
         flash(_("Choose active or suspended."), "error")
     else:
-        companies.set_status(current_user, company, CompanyStatus(status))
-        db.session.commit()
+        with unit_of_work():
+            companies.set_status(current_user, company, CompanyStatus(status))
         flash(_("%(name)s is now %(status)s.", name=company.name, status=status), "success")
     return redirect(request.referrer or url_for("admin.index"))

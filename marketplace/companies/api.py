@@ -11,7 +11,7 @@ from marketplace.companies.models import Certificate
 from marketplace.core.access import Permission, get_owned, require
 from marketplace.core.api import auth_required, doc, load_body, load_query, page_args, page_response
 from marketplace.core.errors import NotFound, ValidationError
-from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 
 bp = Blueprint("companies_api", __name__, url_prefix="/api/v1")
 
@@ -42,9 +42,9 @@ def get_me():
 )
 def patch_me():
     company = _own_company()
-    data = load_body(schemas.CompanyInputSchema(), partial=True)
-    services.update_profile(current_user, company, data)
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.CompanyInputSchema(), partial=True)
+        services.update_profile(current_user, company, data)
     return jsonify(schemas.OwnCompanySchema().dump(company))
 
 
@@ -61,10 +61,10 @@ def post_logo():
     file = request.files.get("logo")
     if file is None or not file.filename:
         raise ValidationError({"logo": [_("Send the image as multipart field 'logo'.")]})
-    services.set_logo(
-        current_user, company, file.stream, file.filename, current_app.config["MAX_IMAGE_BYTES"]
-    )
-    db.session.commit()
+    with unit_of_work():
+        services.set_logo(
+            current_user, company, file.stream, file.filename, current_app.config["MAX_IMAGE_BYTES"]
+        )
     return jsonify(schemas.OwnCompanySchema().dump(company))
 
 
@@ -86,10 +86,10 @@ def post_certificate():
     else:
         data = load_body(schemas.CertificateSchema())
         document = None
-    certificate = services.add_certificate(
-        current_user, company, data, document, current_app.config["MAX_DOCUMENT_BYTES"]
-    )
-    db.session.commit()
+    with unit_of_work():
+        certificate = services.add_certificate(
+            current_user, company, data, document, current_app.config["MAX_DOCUMENT_BYTES"]
+        )
     return jsonify(schemas.CertificateSchema().dump(certificate)), 201
 
 
@@ -99,8 +99,8 @@ def post_certificate():
 def delete_certificate(certificate_id: int):
     company = _own_company()
     certificate = get_owned(Certificate, certificate_id, company.id)
-    services.remove_certificate(current_user, company, certificate)
-    db.session.commit()
+    with unit_of_work():
+        services.remove_certificate(current_user, company, certificate)
     return "", 204
 
 
@@ -115,9 +115,9 @@ def delete_certificate(certificate_id: int):
 )
 def post_verification():
     company = _own_company()
-    data = load_body(schemas.VerificationRequestSchema())
-    verification.request_verification(current_user, company, data["message"])
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.VerificationRequestSchema())
+        verification.request_verification(current_user, company, data["message"])
     return jsonify(schemas.OwnCompanySchema().dump(company)), 201
 
 

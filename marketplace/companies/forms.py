@@ -8,7 +8,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     DecimalField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -24,6 +23,7 @@ from marketplace.companies.reference import (
     INDUSTRIES,
     LANGUAGE_CODES,
 )
+from marketplace.core.bounds import YEAR, BoundedIntegerField
 
 
 class CheckboxesField(SelectMultipleField):
@@ -47,7 +47,9 @@ class ProfileForm(FlaskForm):
         _l("Languages spoken"), choices=[(c, c.upper()) for c in LANGUAGE_CODES]
     )
     size = SelectField(_l("Company size"), choices=[], validators=[Optional()])
-    year_founded = IntegerField(_l("Year founded"), validators=[Optional()])
+    year_founded = BoundedIntegerField(
+        _l("Year founded"), [Optional()], bound=YEAR, domain_rule=True
+    )
     website = StringField(_l("Website"), validators=[Length(max=300)])
     email = StringField(_l("Contact e-mail"), validators=[Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Length(max=40)])

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from marketplace.companies import services, verification
 from marketplace.companies.reference import CERTIFICATE_KINDS, INDUSTRIES
+from marketplace.core.bounds import YEAR, Integer
 
 
 class CompanyInputSchema(Schema):
@@ -32,7 +33,7 @@ class CompanyInputSchema(Schema):
         fields.String(), allow_none=True, validate=validate.Length(max=services.MAX_INDUSTRIES)
     )
     size = fields.String(allow_none=True)
-    year_founded = fields.Integer(allow_none=True, strict=True)
+    year_founded = Integer(YEAR, allow_none=True, domain_rule=True)
     website = fields.String(allow_none=True, validate=validate.Length(max=300))
     email = fields.String(allow_none=True, validate=validate.Length(max=254))
     phone = fields.String(allow_none=True, validate=validate.Length(max=40))

@@ -18,9 +18,9 @@ from marketplace.companies.reference import (
 from marketplace.core import uploads
 from marketplace.core.access import Permission, get_owned, permission_required
 from marketplace.core.errors import DomainError, NotFound, ValidationError
-from marketplace.core.extensions import db
 from marketplace.core.forms import also_check, committed, saved
 from marketplace.core.pagination import parse_limit
+from marketplace.core.uow import unit_of_work
 
 bp = Blueprint("companies", __name__)
 
@@ -226,8 +226,8 @@ def add_certificate():
 @permission_required(Permission.EDIT_PROFILE)
 def delete_certificate(certificate_id: int):
     certificate = get_owned(Certificate, certificate_id, current_user.company_id)
-    services.remove_certificate(current_user, current_user.company, certificate)
-    db.session.commit()
+    with unit_of_work():
+        services.remove_certificate(current_user, current_user.company, certificate)
     flash(_("The certificate is removed."), "success")
     return redirect(url_for("companies.edit_profile") + "#certificates")
 

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from marketplace.core.errors import DomainError, PermissionDenied, ValidationError
 from marketplace.core.pagination import Page, parse_limit
+from marketplace.core.text_input import check_json
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -70,6 +71,7 @@ def load_body(schema: ma.Schema, *, partial: bool = False) -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationError({"_body": [_("The request body must be a JSON object.")]})
+    check_json(data)
     try:
         return schema.load(data, partial=partial)
     except ma.ValidationError as exc:
@@ -85,6 +87,10 @@ def load_query(schema: ma.Schema) -> dict:
 
 
 def page_args() -> tuple[str | None, int]:
+    """cursor and limit of a paginated listing; each given at most once."""
+    for name in ("cursor", "limit"):
+        if len(request.args.getlist(name)) > 1:
+            raise ValidationError({name: [_("Give this parameter once.")]})
     cfg = current_app.config
     limit = parse_limit(request.args.get("limit"), cfg["PAGE_SIZE"], cfg["API_MAX_PAGE_SIZE"])
     return request.args.get("cursor") or None, limit
@@ -139,11 +145,14 @@ def doc(
     response: type[ma.Schema] | ma.Schema | None = None,
     status: int = 200,
     paginated: bool = False,
+    listed: bool = False,
     tags: list[str] | None = None,
     idempotent: bool = False,
 ) -> Callable:
     """Describe an API route for the OpenAPI document (read by marketplace.core.openapi).
 
+    paginated: the answer is {"items": [response...], "next_cursor"} and takes cursor and limit;
+    listed: the answer is {"items": [response...]}, all at once.
     idempotent: the route honours an Idempotency-Key header (declared as a header parameter)."""
 
     def decorator(view: Callable) -> Callable:
@@ -154,6 +163,7 @@ def doc(
             "response": response,
             "status": status,
             "paginated": paginated,
+            "listed": listed,
             "tags": tags or [],
             "idempotent": idempotent,
         }

@@ -73,3 +73,24 @@ class Conflict(DomainError):
 class RateLimited(DomainError):
     status = 429
     title = "Too many requests"
+
+
+class Contention(DomainError):
+    """Another writer got in the way at the same moment: nothing was saved, and the same request
+    may succeed when sent again. Raised by the edge (marketplace.core.uow), never by a service,
+    and never shown on a form: the error page or problem+json answers it."""
+
+
+class ConcurrentWrite(Contention):
+    """Another writer took the same slot first (a unique race); trying again sees its change."""
+
+    status = 409
+    title = "Conflict"
+
+
+class Busy(Contention):
+    """The database could not take the change now (locked, serialization failure, deadlock)."""
+
+    status = 503
+    title = "Service unavailable"
+    retry_after = 1  # seconds, sent as Retry-After

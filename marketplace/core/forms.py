@@ -1,4 +1,7 @@
-"""Glue between HTML pages and service errors: a field's error shows beside it, a button's is flashed."""
+"""Glue between HTML pages and service errors: a field's error shows beside it, a button's is flashed.
+
+Both helpers are the page's unit of work (marketplace.core.uow): they commit when the block
+succeeds and roll back otherwise; a concurrent writer's failure goes on to the error page."""
 
 from __future__ import annotations
 
@@ -9,8 +12,8 @@ from collections.abc import Callable, Iterator
 from flask import flash
 from flask_wtf import FlaskForm
 
-from marketplace.core.errors import DomainError, ValidationError
-from marketplace.core.extensions import db
+from marketplace.core.errors import Contention, DomainError, ValidationError
+from marketplace.core.uow import unit_of_work
 
 
 def apply_errors(form: FlaskForm, error: ValidationError, *, keep_existing: bool = False) -> None:
@@ -60,20 +63,20 @@ def saved(form: FlaskForm, *, fields_only: bool = False) -> Iterator[Outcome]:
     show: they roll back and go on to the error page."""
     outcome = Outcome()
     try:
-        yield outcome
+        with unit_of_work():
+            yield outcome
+    except Contention:
+        raise  # not the form's problem: the error page says to try again
     except ValidationError as error:
-        db.session.rollback()
         if hasattr(form, "apply_errors"):
             form.apply_errors(error)
         else:
             apply_errors(form, error)
     except DomainError as error:
-        db.session.rollback()
         if fields_only:
             raise
         form.form_errors.append(error.message)
     else:
-        db.session.commit()
         outcome.ok = True
 
 
@@ -95,12 +98,13 @@ def committed(
     to the error page."""
     outcome = Outcome()
     try:
-        yield outcome
+        with unit_of_work():
+            yield outcome
+    except Contention:
+        raise
     except DomainError as error:
-        db.session.rollback()
         if fields_only and not isinstance(error, ValidationError):
             raise
         flash(describe(error) if describe else error.message, "error")
     else:
-        db.session.commit()
         outcome.ok = True

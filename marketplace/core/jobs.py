@@ -4,8 +4,9 @@ How to use it (the whole surface):
 
     from marketplace.core import jobs
 
-    @jobs.handler("messaging.send_email")          # at import time of your package
     def send_email(payload: dict) -> None: ...      # raise to retry later; runs inside an app context
+    JOB_HANDLERS = {"messaging.send_email": send_email}   # create_app registers these
+                                                          # (register_job_handlers -> jobs.register)
 
     jobs.enqueue("messaging.send_email", {"id": 7})            # in a service; flushed, committed by the edge
     jobs.enqueue("x", {...}, run_at=moment, key="digest:7:2026-11-23")  # at a time; once per key
@@ -17,8 +18,10 @@ wakes them up at once. Either way the database row is the truth: a job enqueued 
 rolls back never exists, a crash leaves the job pending (or running with an expired lease, which is
 claimed again), and a failing job is retried with exponential backoff. Tests call `run_pending()`.
 
-A handler that talks to something slow after reading (an SMTP server) commits first and wraps the
-call in `with jobs.outside_transaction():` (on SQLite the embedded worker otherwise keeps requests
+Each job runs as one unit of work (marketplace.core.uow): the handler's changes commit with the
+job's "done", or roll back and the job is retried. A handler that talks to something slow after
+reading (an SMTP server) commits first (`uow.commit_so_far()`) and wraps the call in
+`with jobs.outside_transaction():` (on SQLite the embedded worker otherwise keeps requests
 waiting; see RequestGate).
 """
 
@@ -28,6 +31,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -45,6 +49,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from marketplace.core import clock
 from marketplace.core.db import after_commit
 from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 
 log = logging.getLogger("marketplace.jobs")
 
@@ -81,14 +86,20 @@ class Job(db.Model):
     )
 
 
-def handler(name: str) -> Callable[[Handler], Handler]:
-    """Register the function that runs jobs of this name."""
+def register(name: str, func: Handler) -> None:
+    """Name the function that runs jobs of this name (create_app does, for every package).
 
-    def decorator(func: Handler) -> Handler:
-        _handlers[name] = func
-        return func
+    Registering the same function again is harmless; another function for a taken name is a
+    mistake two packages would otherwise make silently, so it raises."""
+    known = _handlers.get(name)
+    if known is not None and known is not func:
+        raise ValueError(f"Job {name!r} already runs {known.__qualname__}.")
+    _handlers[name] = func
 
-    return decorator
+
+def registered() -> frozenset[str]:
+    """The job names that may be enqueued."""
+    return frozenset(_handlers)
 
 
 def enqueue(
@@ -138,19 +149,19 @@ def backoff(attempts: int) -> dt.timedelta:
 def _claim(job_id: int, worker: str) -> bool:
     """Take one job with a conditional update, so two workers never run it at once."""
     moment = clock.now()
-    result = db.session.execute(
-        sa.update(Job)
-        .where(
-            Job.id == job_id,
-            sa.or_(
-                sa.and_(Job.status == PENDING, Job.run_at <= moment),
-                sa.and_(Job.status == RUNNING, Job.locked_at < moment - LEASE),
-            ),
+    with unit_of_work():
+        result = db.session.execute(
+            sa.update(Job)
+            .where(
+                Job.id == job_id,
+                sa.or_(
+                    sa.and_(Job.status == PENDING, Job.run_at <= moment),
+                    sa.and_(Job.status == RUNNING, Job.locked_at < moment - LEASE),
+                ),
+            )
+            .values(status=RUNNING, locked_at=moment, locked_by=worker, attempts=Job.attempts + 1)
+            .execution_options(synchronize_session=False)
         )
-        .values(status=RUNNING, locked_at=moment, locked_by=worker, attempts=Job.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
     return result.rowcount == 1
 
 
@@ -180,38 +191,37 @@ def run_one(job_id: int, worker: str = "") -> bool | None:
     worker = worker or _worker_name()
     if not _claim(job_id, worker):
         return None
-    job = db.session.get(Job, job_id)
-    name, payload, attempts, max_attempts = (
-        job.name,
-        dict(job.payload or {}),
-        job.attempts,
-        job.max_attempts,
-    )
-    db.session.commit()
+    with unit_of_work():
+        job = db.session.get(Job, job_id)
+        name, payload, attempts, max_attempts = (
+            job.name,
+            dict(job.payload or {}),
+            job.attempts,
+            job.max_attempts,
+        )
     func = _handlers.get(name)
     try:
-        if func is None:
-            raise LookupError(f"No job handler registered for {name!r}.")
-        func(payload)
-        _finish(job_id, status=DONE, finished_at=clock.now(), last_error="")
-        db.session.commit()
+        with unit_of_work():  # the handler's changes and "done" commit together
+            if func is None:
+                raise LookupError(f"No job handler registered for {name!r}.")
+            func(payload)
+            _finish(job_id, status=DONE, finished_at=clock.now(), last_error="")
         return True
-    except Exception:  # noqa: BLE001 - any failure is recorded and retried
-        db.session.rollback()
+    except Exception:  # noqa: BLE001 - any failure (rolled back by then) is recorded and retried
         error = traceback.format_exc(limit=5)[-4000:]
-        if attempts >= max_attempts:
-            _finish(job_id, status=FAILED, last_error=error, locked_at=None)
-            log.error("job %s %s failed for good: %s", job_id, name, error)
-        else:
-            _finish(
-                job_id,
-                status=PENDING,
-                last_error=error,
-                locked_at=None,
-                run_at=clock.now() + backoff(attempts),
-            )
-            log.warning("job %s %s failed (attempt %s), retrying", job_id, name, attempts)
-        db.session.commit()
+        with unit_of_work():
+            if attempts >= max_attempts:
+                _finish(job_id, status=FAILED, last_error=error, locked_at=None)
+                log.error("job %s %s failed for good: %s", job_id, name, error)
+            else:
+                _finish(
+                    job_id,
+                    status=PENDING,
+                    last_error=error,
+                    locked_at=None,
+                    run_at=clock.now() + backoff(attempts),
+                )
+                log.warning("job %s %s failed (attempt %s), retrying", job_id, name, attempts)
         return False
 
 
@@ -230,8 +240,8 @@ def run_pending(limit: int = 100, *, gate: Callable[[], Any] | None = None) -> i
     worker = _worker_name()
     gate = gate or contextlib.nullcontext
     while attempted < limit:
-        ids = due_ids(min(50, limit - attempted))
-        db.session.commit()  # end the read: each claim starts its own transaction
+        with unit_of_work():  # a read of its own: each claim starts its own transaction
+            ids = due_ids(min(50, limit - attempted))
         if not ids:
             break
         progressed = False
@@ -354,8 +364,7 @@ def work(app: Flask, *, poll: float = 2.0, stop: threading.Event | None = None) 
             try:
                 run_pending(gate=gate)
             except Exception:  # noqa: BLE001 - a broken database must not kill the worker
-                log.exception("job worker loop failed")
-                db.session.rollback()
+                log.exception("job worker loop failed")  # each unit of work rolled back its own
             finally:
                 db.session.remove()
         if url:
@@ -414,7 +423,13 @@ cli = AppGroup("jobs", help="Background jobs.")
 def worker_command(poll: float) -> None:
     """Run jobs until stopped (start several for more throughput)."""
     click.echo(f"job worker {_worker_name()} started")
-    work(current_app._get_current_object(), poll=poll)  # type: ignore[attr-defined]
+    # SIGTERM or Ctrl-C lets the job at hand finish (within a poll interval when idle) instead
+    # of leaving it running until its lease expires.
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_args: stop.set())
+    work(current_app._get_current_object(), poll=poll, stop=stop)  # type: ignore[attr-defined]
+    click.echo(f"job worker {_worker_name()} stopped")
 
 
 @cli.command("run")
@@ -426,6 +441,6 @@ def run_command() -> None:
 @cli.command("retry-failed")
 def retry_failed_command() -> None:
     """Queue jobs that gave up again."""
-    count = retry_failed()
-    db.session.commit()
+    with unit_of_work():
+        count = retry_failed()
     click.echo(f"{count} jobs queued again")

@@ -173,6 +173,20 @@ def format_event(event: str, data: Any, event_id: str | None = None) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+# How often an open stream looks whether the server is stopping (close_streams).
+STOP_CHECK_SECONDS = 1.0
+_closing = threading.Event()
+
+
+def close_streams() -> None:
+    """End every open stream of this process within STOP_CHECK_SECONDS: the server is stopping.
+
+    Called by the WSGI server as a worker begins to stop (deploy/gunicorn.conf.py), so the stop
+    does not wait for streams that would stay open for up to LIVE_STREAM_SECONDS; the browsers'
+    EventSource reconnects to a running worker."""
+    _closing.set()
+
+
 def stream(channels: Iterable[str], *, heartbeat: float = 15.0) -> Response:
     """A text/event-stream of the channels' events; ends after LIVE_STREAM_SECONDS (browsers reconnect)."""
     subscription = broker().subscribe(channels)
@@ -182,13 +196,17 @@ def stream(channels: Iterable[str], *, heartbeat: float = 15.0) -> Response:
         deadline = time.monotonic() + lifetime
         try:
             yield "retry: 3000\n: connected\n\n"
-            while time.monotonic() < deadline:
-                item = subscription.get(timeout=min(heartbeat, max(deadline - time.monotonic(), 0)))
+            quiet_since = time.monotonic()
+            while not _closing.is_set() and (now := time.monotonic()) < deadline:
+                item = subscription.get(timeout=min(STOP_CHECK_SECONDS, deadline - now))
                 if item is None:
-                    yield ": ping\n\n"
+                    if time.monotonic() - quiet_since >= heartbeat:
+                        yield ": ping\n\n"
+                        quiet_since = time.monotonic()
                     continue
                 channel, event, data = item
                 yield format_event(event, {"channel": channel, **data})
+                quiet_since = time.monotonic()
         finally:
             subscription.close()
 

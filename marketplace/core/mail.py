@@ -13,8 +13,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
 
-from marketplace.core import jobs
-from marketplace.core.extensions import db
+from marketplace.core import jobs, uow
 
 log = logging.getLogger("marketplace.mail")
 
@@ -71,13 +70,15 @@ def queue(to: str, subject: str, text: str, html: str | None = None) -> None:
 def send_from_job(message: EmailMessage) -> None:
     """Deliver from a job handler: commit what it read first, so no database lock is held while
     the mail server answers; raises on an SMTP failure, and the job is retried."""
-    db.session.commit()
+    uow.commit_so_far()
     with jobs.outside_transaction():
         send_message(message)
 
 
-@jobs.handler(SEND_JOB)
 def _send_queued(payload: dict) -> None:
     send_from_job(
         build_message(payload["to"], payload["subject"], payload["text"], payload.get("html"))
     )
+
+
+JOB_HANDLERS = {SEND_JOB: _send_queued}  # registered by create_app

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from listings import demo as listings_demo
 from marketplace.companies.models import Company
 from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 from marketplace.demo import companies as demo_companies
 from marketplace.orders import demo as orders_demo
 from marketplace.procurement import demo as procurement_demo
@@ -25,12 +26,12 @@ def seed_demo(if_empty: bool, count: int) -> None:
             click.echo(f"Database has {existing} companies; demo data not loaded again.")
             return
         raise click.ClickException("The database is not empty; use a fresh database for demo data.")
-    market = demo_companies.build(count=count)
-    offer_count, request_count = listings_demo.build(market.companies)
-    procurement_demo.build(market, demo_companies.DEMO_PASSWORD)
-    thread_count = messaging_demo.build(market.companies, market.buyer)
-    order_count = orders_demo.build(market.companies, market.operator)
-    db.session.commit()
+    with unit_of_work():
+        market = demo_companies.build(count=count)
+        offer_count, request_count = listings_demo.build(market.companies)
+        procurement_demo.build(market, demo_companies.DEMO_PASSWORD)
+        thread_count = messaging_demo.build(market.companies, market.buyer)
+        order_count = orders_demo.build(market.companies, market.operator)
     verified = sum(1 for c in market.companies if c.is_verified)
     click.echo(f"Demo market: {len(market.companies)} companies ({verified} verified).")
     click.echo(f"Listings: {offer_count} published offers, {request_count} buy requests.")

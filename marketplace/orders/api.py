@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from marketplace.core.access import Permission, require
 from marketplace.core.api import (
@@ -14,23 +15,42 @@ from marketplace.core.api import (
     operator_required,
     page_args,
 )
-from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.core.pagination import paginate
+from marketplace.core.uow import end_read, unit_of_work
 from marketplace.orders import disputes, documents, idempotency, placing, ratings, schemas, services
-from marketplace.orders.models import Order
-from marketplace.payments.providers import BankTransfer
+from marketplace.orders.models import Dispute, Order
+from marketplace.payments import ledger
+from marketplace.payments.providers import BankTransfer, StripeProvider
 
 bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
 TAGS = ["orders"]
 
 
-def order_json(order: Order) -> dict:
+def order_json(order: Order, figures: ledger.EscrowFigures | None = None) -> dict:
+    """The order as the API shows it; figures: its escrow's, when already read for a page."""
+    if figures is None and order.escrow is not None:
+        figures = ledger.figures(order.escrow)
     body = schemas.OrderSchema().dump(order)
-    body["escrow"] = services.escrow_summary(order)
+    body["escrow"] = services.escrow_summary(order, figures)
+    body["dispute"] = dispute_json(order.disputes[-1], figures) if order.disputes else None
     if order.escrow is not None:
         body["payment"] = payment_json(order)
     return body
+
+
+def dispute_json(dispute: Dispute, figures: ledger.EscrowFigures | None) -> dict:
+    return schemas.OrderDisputeSchema().dump(_dispute_fields(dispute, figures))
+
+
+def _dispute_fields(dispute: Dispute, figures: ledger.EscrowFigures | None) -> dict:
+    return {
+        "id": dispute.id,
+        "status": disputes.status_of(dispute),
+        "reason": dispute.reason,
+        "opened_at": dispute.opened_at,
+        "resolution": disputes.resolution(dispute, figures),
+    }
 
 
 def payment_json(order: Order) -> dict:
@@ -62,9 +82,9 @@ def payment_json(order: Order) -> dict:
 def create_order():
     require(current_user, Permission.BUY)
     key = idempotency.request_key()
-    data = load_body(schemas.OrderInputSchema())
-    order, created = placing.place_order(current_user, data, idempotency_key=key)
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.OrderInputSchema())
+        order, created = placing.place_order(current_user, data, idempotency_key=key)
     response = jsonify(order_json(order))
     response.status_code = 201 if created else 200
     if not created:
@@ -75,7 +95,7 @@ def create_order():
 @bp.get("/orders")
 @auth_required
 @doc(
-    summary="Your company's orders (role=buyer for purchases, role=seller for sales)",
+    summary="Your company's orders: purchases and sales, or role=buyer / role=seller only",
     query=schemas.OrderListQuerySchema,
     response=schemas.OrderSchema(many=True),
     paginated=True,
@@ -88,8 +108,12 @@ def list_orders():
     stmt = services.orders_query(
         current_user.company_id, role=query["role"], status=query["status"], q=query["q"]
     )
+    # What order_json shows of each order is read for the whole page at once, not per order.
+    stmt = stmt.options(selectinload(Order.disputes), selectinload(Order.documents))
     page = paginate(stmt, order=Order.created_at, tiebreak=Order.id, cursor=cursor, limit=limit)
-    return jsonify({"items": [order_json(o) for o in page.items], "next_cursor": page.next_cursor})
+    figures = ledger.figures_of(o.escrow for o in page.items if o.escrow is not None)
+    items = [order_json(o, figures.get(o.escrow_id)) for o in page.items]
+    return jsonify({"items": items, "next_cursor": page.next_cursor})
 
 
 @bp.get("/orders/<int:order_id>")
@@ -185,10 +209,17 @@ def dispute(order_id: int):
 )
 def payment(order_id: int):
     data = load_body(schemas.PaymentChoiceSchema())
+    # A card's PaymentIntent is created before the unit of work, with the read ended so that no
+    # transaction is open while Stripe is asked; a repeat finds the escrow open and asks nothing.
+    wanted = services.card_payment_request(
+        current_user, services.get_order(current_user, order_id), data["provider"]
+    )
+    end_read()  # no transaction stays open while Stripe is asked
+    card = StripeProvider.create_intent(wanted) if wanted else None
 
     def run() -> tuple[dict, int]:
         order = services.get_order(current_user, order_id)
-        services.choose_payment(current_user, order, data["provider"])
+        services.choose_payment(current_user, order, data["provider"], card=card)
         return payment_json(order), 200
 
     return idempotency.once(run)
@@ -220,9 +251,9 @@ def document(order_id: int, kind: str):
 )
 def review(order_id: int):
     order = services.get_order(current_user, order_id)
-    data = load_body(schemas.ReviewInputSchema())
-    created = ratings.leave_review(current_user, order, data)
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.ReviewInputSchema())
+        created = ratings.leave_review(current_user, order, data)
     return jsonify(schemas.ReviewSchema().dump(created)), 201
 
 
@@ -231,9 +262,9 @@ def review(order_id: int):
 @doc(summary="The supplier replies to the rating once", body=schemas.ReplySchema, tags=TAGS)
 def review_reply(order_id: int):
     order = services.get_order(current_user, order_id)
-    data = load_body(schemas.ReplySchema())
-    answered = ratings.reply(current_user, order, data["reply"])
-    db.session.commit()
+    with unit_of_work():
+        data = load_body(schemas.ReplySchema())
+        answered = ratings.reply(current_user, order, data["reply"])
     return jsonify(schemas.ReviewSchema().dump(answered))
 
 
@@ -284,3 +315,43 @@ def resolve(dispute_id: int):
         return order_json(dispute.order), 200
 
     return idempotency.once(run)
+
+
+@bp.get("/admin/disputes")
+@operator_required
+@doc(
+    summary="Disputes waiting for the operator (status=open, the default) or decided "
+    "(status=resolved), oldest first; each id is what .../resolve takes",
+    query=schemas.DisputeQueueQuerySchema,
+    response=schemas.DisputeQueueItemSchema(many=True),
+    paginated=True,
+    tags=["admin"],
+)
+def dispute_queue():
+    query = load_query(schemas.DisputeQueueQuerySchema())
+    cursor, limit = page_args()
+    page = paginate(
+        disputes.queue_query(disputes.DisputeStatus(query["status"])),
+        order=Dispute.opened_at, tiebreak=Dispute.id, cursor=cursor, limit=limit,
+        descending=False,
+    )  # fmt: skip
+    figures = ledger.figures_of(d.order.escrow for d in page.items if d.order.escrow is not None)
+    items = []
+    for dispute in page.items:
+        order, escrow = dispute.order, figures.get(dispute.order.escrow_id)
+        items.append(
+            _dispute_fields(dispute, escrow)
+            | {
+                "order": {"id": order.id, "number": order.number, "status": order.status,
+                          "total": order.total_money},
+                "buyer": order.buyer,
+                "seller": order.seller,
+                "held": escrow.held if escrow is not None else Money.zero(order.currency),
+            }
+        )  # fmt: skip
+    return jsonify(
+        {
+            "items": schemas.DisputeQueueItemSchema(many=True).dump(items),
+            "next_cursor": page.next_cursor,
+        }
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 from marketplace.orders import services
 
 
@@ -16,6 +16,6 @@ def cli() -> None:
 @cli.command("auto-deliver")
 def auto_deliver() -> None:
     """Mark orders delivered N days after shipping; complete them after the dispute window."""
-    delivered, completed = services.run_due_deliveries()
-    db.session.commit()
+    with unit_of_work():
+        delivered, completed = services.run_due_deliveries()
     click.echo(f"{delivered} orders delivered automatically, {completed} completed.")

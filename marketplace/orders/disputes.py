@@ -4,10 +4,12 @@ refunds, releases or splits what escrow holds."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
 
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, NotFound, ValidationError
@@ -22,7 +24,7 @@ from marketplace.orders.models import (
 )
 from marketplace.orders.steps import move, record_event, require_side
 from marketplace.orders.timing import dispute_window_days
-from marketplace.payments import ledger
+from marketplace.payments import ledger, settlement
 from marketplace.payments import services as payments
 
 S = OrderStatus
@@ -68,8 +70,9 @@ def resolve_dispute(operator: Any, dispute_id: int, refund: Money, note: str = "
         raise ValidationError(
             {"refund_amount": [_("The refund must be between 0 and the %(h)s held.", h=held)]}
         )
+    payments.lock(order.escrow)  # the escrow before the order, as every transition does
     move(order, {S.DISPUTED}, S.RESOLVED, closed_at=clock.now())
-    payments.settle(operator, order.escrow, refund)
+    settlement.settle(operator, order.escrow, refund)
     if refund.amount < held.amount:
         # Money reaches the seller: the sale is invoiced in full, and a refunded part is a
         # price reduction documented by a correcting invoice (see orders.corrections).
@@ -98,8 +101,53 @@ def get_dispute(dispute_id: int) -> Dispute:
 
 
 def open_disputes() -> list[Dispute]:
-    return list(
-        db.session.execute(
-            sa.select(Dispute).where(Dispute.resolved_at.is_(None)).order_by(Dispute.id)
-        ).scalars()
+    return list(db.session.execute(queue_query().order_by(Dispute.id)).scalars())
+
+
+class DisputeStatus(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+def status_of(dispute: Dispute) -> DisputeStatus:
+    return DisputeStatus.OPEN if dispute.resolved_at is None else DisputeStatus.RESOLVED
+
+
+def queue_query(status: DisputeStatus = DisputeStatus.OPEN) -> sa.Select:
+    """The operator's disputes in one status, with the order, its parties and escrow loaded in
+    the same query (a page of disputes costs the same few queries however long it is)."""
+    stmt = (
+        sa.select(Dispute)
+        .join(Dispute.order)
+        # The order's buyer, seller and escrow are joined eagerly by the model; its lines are
+        # not shown in the queue, so they are not loaded at all.
+        .options(contains_eager(Dispute.order).lazyload(Order.lines))
     )
+    if status == DisputeStatus.OPEN:
+        return stmt.where(Dispute.resolved_at.is_(None))
+    return stmt.where(Dispute.resolved_at.is_not(None))
+
+
+def resolution(dispute: Dispute, figures: ledger.EscrowFigures | None) -> dict | None:
+    """What the operator's decision did, from the dispute and the escrow's journal; None while
+    the dispute is open.
+
+    refund went back to the buyer, release left the escrow for the seller (the platform fee is
+    taken from it), and the two add up to what escrow held. Only the resolution settles a
+    disputed order's escrow, so the escrow's release and fee are this resolution's release."""
+    if dispute.resolved_at is None:
+        return None
+    currency = dispute.order.currency
+    refund = Money(dispute.refund_amount or 0, currency)
+    release = figures.released + figures.fee if figures is not None else Money.zero(currency)
+    if refund.amount and release.amount:
+        outcome = "split"
+    else:
+        outcome = "refund" if refund.amount else "release"
+    return {
+        "outcome": outcome,
+        "refund": refund,
+        "release": release,
+        "note": dispute.resolution_note,
+        "resolved_at": dispute.resolved_at,
+    }

@@ -10,14 +10,14 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from marketplace.core.bounds import QUANTITY, BoundedIntegerField
 from marketplace.core.errors import ValidationError
 from marketplace.orders.placing import MAX_LINES
 
@@ -37,14 +37,14 @@ class OrderLineForm(Form):
         validate_choice=False,  # the service names an unknown or foreign offer precisely
         validators=[InputRequired(message=_l("Choose an offer or remove this line."))],
     )
-    quantity = IntegerField(_l("Quantity"), validators=[InputRequired(), NumberRange(min=1)])
+    quantity = BoundedIntegerField(_l("Quantity"), [InputRequired()], bound=QUANTITY)
 
 
 class OrderForm(FlaskForm):
     """The first line is the offer the buyer came from (offer_id, quantity); `lines` are more."""
 
     offer_id = HiddenField()
-    quantity = IntegerField(_l("Quantity"), validators=[InputRequired(), NumberRange(min=1)])
+    quantity = BoundedIntegerField(_l("Quantity"), [InputRequired()], bound=QUANTITY)
     lines = FieldList(FormField(OrderLineForm), max_entries=MAX_LINES - 1)
     name = StringField(_l("Recipient"), validators=[Optional(), Length(max=200)])
     street = StringField(_l("Street and number"), validators=[DataRequired(), Length(max=200)])

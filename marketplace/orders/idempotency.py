@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.core.errors import Conflict, ValidationError
 from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 from marketplace.orders.models import IdempotentRequest
 
 
@@ -40,13 +41,22 @@ def _earlier(scope: str, endpoint: str, key: str) -> IdempotentRequest | None:
 
 
 def once(run: Callable[[], tuple[dict, int]]) -> Response:
-    """Run the write once per Idempotency-Key; a repeat with the same body gets the same answer,
-    a repeat with another body is a conflict. Without a key the write simply runs."""
+    """Run the write once per Idempotency-Key as the request's unit of work; a repeat with the
+    same body gets the same answer, a repeat with another body is a conflict. Without a key the
+    write simply runs.
+
+    A refused write leaves nothing behind, the claimed key included, so a retry may use it
+    (nothing later in the request, such as the search drain, may commit the half-done work)."""
     key = request_key()
     if key is None:
-        body, status = _run(run)
-        db.session.commit()
+        with unit_of_work():
+            body, status = run()
         return _answer(body, status)
+    with unit_of_work():
+        return _once(key, run)
+
+
+def _once(key: str, run: Callable[[], tuple[dict, int]]) -> Response:
     scope, endpoint = _scope(), request.path
     fingerprint = hashlib.sha256(request.get_data() or b"").hexdigest()
     earlier = _earlier(scope, endpoint, key)
@@ -72,21 +82,10 @@ def once(run: Callable[[], tuple[dict, int]]) -> Response:
                 field="Idempotency-Key",
             )
         return _answer(earlier.body, earlier.status_code, replayed=True)
-    body, status = _run(run)
+    body, status = run()
     claim.status_code = status
     claim.body = json.loads(json.dumps(body, default=str))
-    db.session.commit()
     return _answer(body, status)
-
-
-def _run(run: Callable[[], tuple[dict, int]]) -> tuple[dict, int]:
-    """A refused write leaves nothing behind, the claimed key included, so a retry may use it
-    (nothing later in the request, such as the search drain, may commit the half-done work)."""
-    try:
-        return run()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def _answer(body: dict, status: int, *, replayed: bool = False) -> Response:

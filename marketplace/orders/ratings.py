@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from marketplace.companies import services as companies
 from marketplace.companies.models import Company
-from marketplace.core import clock, jobs
+from marketplace.core import clock
 from marketplace.core.access import Permission, require
 from marketplace.core.clock import as_utc
 from marketplace.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -207,7 +207,9 @@ def refresh_scorecard(company_id: int) -> dict:
     return figures
 
 
-@jobs.handler(scorecard_sync.REFRESH_JOB)
 def _refresh_job(payload: dict) -> None:
     """The company answered in a thread: its median first response may have changed."""
     refresh_scorecard(int(payload["company_id"]))  # the job runner commits
+
+
+JOB_HANDLERS = {scorecard_sync.REFRESH_JOB: _refresh_job}  # registered by create_app

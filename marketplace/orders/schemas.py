@@ -5,10 +5,12 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from marketplace.core.bounds import MINOR_UNITS, PRICE, QUANTITY, RATING, Id, Integer
+
 
 class LineInputSchema(ma.Schema):
-    offer_id = ma.fields.Integer(required=True, strict=True)
-    quantity = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    offer_id = Id(required=True)
+    quantity = Integer(QUANTITY, required=True)
 
 
 class DeliverySchema(ma.Schema):
@@ -28,7 +30,10 @@ class OrderInputSchema(ma.Schema):
     note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class MoneySchema(ma.Schema):
+class MoneyValueSchema(ma.Schema):
+    """An amount as the API shows it: minor units and currency (named apart from messaging's
+    input MoneySchema, so the OpenAPI document keeps one schema per name)."""
+
     amount = ma.fields.Integer()
     currency = ma.fields.String()
 
@@ -63,6 +68,56 @@ class EventSchema(ma.Schema):
     at = ma.fields.AwareDateTime()
 
 
+class DisputeResolutionSchema(ma.Schema):
+    """What the operator's decision did: refund + release is what escrow held."""
+
+    outcome = ma.fields.String(
+        metadata={"enum": ["refund", "release", "split"], "description": "refund: all back to "
+                  "the buyer; release: all to the seller; split: part each"}
+    )  # fmt: skip
+    refund = ma.fields.Nested(MoneyValueSchema, metadata={"description": "Back to the buyer"})
+    release = ma.fields.Nested(
+        MoneyValueSchema, metadata={"description": "To the seller, before the platform fee"}
+    )
+    note = ma.fields.String()
+    resolved_at = ma.fields.AwareDateTime()
+
+
+class OrderDisputeSchema(ma.Schema):
+    """The order's dispute; its id is what POST /api/v1/admin/disputes/{id}/resolve takes."""
+
+    id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"enum": ["open", "resolved"]})
+    reason = ma.fields.String()
+    opened_at = ma.fields.AwareDateTime()
+    resolution = ma.fields.Nested(DisputeResolutionSchema, allow_none=True)
+
+
+class PartySchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class DisputedOrderSchema(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    status = ma.fields.String()
+    total = ma.fields.Nested(MoneyValueSchema)
+
+
+class DisputeQueueItemSchema(OrderDisputeSchema):
+    """One dispute in the operator's queue, with the order and its parties."""
+
+    order = ma.fields.Nested(DisputedOrderSchema)
+    buyer = ma.fields.Nested(PartySchema)
+    seller = ma.fields.Nested(PartySchema)
+    held = ma.fields.Nested(MoneyValueSchema, metadata={"description": "What escrow holds now"})
+
+
+class DisputeQueueQuerySchema(ma.Schema):
+    status = ma.fields.String(load_default="open", validate=validate.OneOf(["open", "resolved"]))
+
+
 class OrderSchema(ma.Schema):
     id = ma.fields.Integer()
     number = ma.fields.String()
@@ -84,6 +139,8 @@ class OrderSchema(ma.Schema):
     thread_id = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.AwareDateTime()
     documents = ma.fields.Method("_documents")
+    # Filled in by the API from the order's disputes and escrow journal (orders.api.order_json).
+    dispute = ma.fields.Nested(OrderDisputeSchema, allow_none=True, dump_only=True)
 
     def _total(self, order) -> dict:
         return order.total_money.to_json()
@@ -99,7 +156,8 @@ class OrderSchema(ma.Schema):
 
 
 class OrderListQuerySchema(ma.Schema):
-    role = ma.fields.String(load_default="buyer", validate=validate.OneOf(["buyer", "seller"]))
+    # none: every order the company may read, purchases and sales alike
+    role = ma.fields.String(load_default=None, validate=validate.OneOf(["buyer", "seller"]))
     status = ma.fields.String(load_default=None)
     q = ma.fields.String(load_default="")
 
@@ -122,21 +180,19 @@ class PaymentChoiceSchema(ma.Schema):
 
 
 class AmountSchema(ma.Schema):
-    amount = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    amount = Integer(PRICE, required=True)
     note = ma.fields.String(load_default="", validate=validate.Length(max=200))
 
 
 class ResolveSchema(ma.Schema):
-    refund_amount = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    refund_amount = Integer(MINOR_UNITS, required=True)
     note = ma.fields.String(load_default="", validate=validate.Length(max=4000))
 
 
 class ReviewInputSchema(ma.Schema):
-    quality = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
-    on_time = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
-    communication = ma.fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=5)
-    )
+    quality = Integer(RATING, required=True)
+    on_time = Integer(RATING, required=True)
+    communication = Integer(RATING, required=True)
     comment = ma.fields.String(load_default="", validate=validate.Length(max=2000))
 
 

@@ -46,7 +46,6 @@ def _first_answer(message: Message) -> bool:
     return answers == 1
 
 
-@message_posted.connect
 def _on_message_posted(message: Message, **_kwargs: object) -> None:
     """Enqueued in the message's own transaction, so a rolled-back message schedules nothing."""
     if not message.author_company_id or not _first_answer(message):
@@ -59,3 +58,8 @@ def _on_message_posted(message: Message, **_kwargs: object) -> None:
         run_at=start + WINDOW + dt.timedelta(minutes=1),
         key=f"orders.scorecard:{message.author_company_id}:{start.isoformat()}",
     )
+
+
+def connect_receivers() -> None:
+    """Called by create_app; connecting again changes nothing."""
+    message_posted.connect(_on_message_posted)

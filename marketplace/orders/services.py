@@ -35,10 +35,11 @@ from marketplace.orders.models import (
 )
 from marketplace.orders.steps import move, record_event, require_side, status_label
 from marketplace.orders.timing import auto_delivery_days, dispute_window_days, latest_release
-from marketplace.payments import ledger
+from marketplace.payments import ledger, settlement
 from marketplace.payments import services as payments
-from marketplace.payments.events import escrow_funded, late_payment_refunded
-from marketplace.payments.models import EscrowAccount
+from marketplace.payments.events import escrow_funded, late_payment_refunded, payment_refused
+from marketplace.payments.models import EscrowAccount, PaymentInstruction, Provider
+from marketplace.payments.providers import CardIntent, IntentRequest
 from marketplace.payments.providers import available as available_providers
 
 S = OrderStatus
@@ -64,11 +65,15 @@ def get_any_order(order_id: int) -> Order:
     return order
 
 
-def orders_query(company_id: int, *, role: str, status: str | None = None, q: str = ""):
-    column = Order.buyer_company_id if role == "buyer" else Order.seller_company_id
-    stmt = sa.select(Order).where(column == company_id)
-    if role != "buyer":
-        stmt = stmt.where(Order.status.notin_([str(s) for s in INTERNAL_STATES]))
+def orders_query(company_id: int, *, role: str | None, status: str | None = None, q: str = ""):
+    """The company's purchases (role buyer), sales (seller) or both (None): what get_order
+    lets it read, a sale only once it has left the buyer's internal approval."""
+    purchases = Order.buyer_company_id == company_id
+    sales = (Order.seller_company_id == company_id) & Order.status.notin_(
+        [str(s) for s in INTERNAL_STATES]
+    )
+    where = {"buyer": purchases, "seller": sales}.get(role or "", purchases | sales)
+    stmt = sa.select(Order).where(where)
     if status:
         stmt = stmt.where(Order.status == status)
     if q.strip():
@@ -104,10 +109,11 @@ def cancel(actor: Any, order: Order, reason: str = "") -> Order:
     if side is None:
         raise NotFound()
     require(actor, Permission.BUY if side == "buyer" else Permission.SELL)
+    lock_money(order)
     if order.status in (S.PLACED, S.CONFIRMED):
         move(order, {S.PLACED, S.CONFIRMED}, S.CANCELLED, closed_at=clock.now())
         if order.escrow is not None:
-            payments.cancel_unpaid(actor, order.escrow)
+            settlement.cancel_unpaid(actor, order.escrow)
         record_event(order, S.CANCELLED, actor, side, reason)
         notify.announce(order, actor, _("Order %(n)s was cancelled.", n=order.number))
         return order
@@ -137,7 +143,7 @@ def cancel(actor: Any, order: Order, reason: str = "") -> Order:
     if order.cancel_requested_by == side:
         raise Conflict(_("You asked to cancel already; the other side must agree."))
     move(order, {S.FUNDED}, S.REFUNDED, closed_at=clock.now())
-    payments.refund_all(actor, order.escrow)
+    settlement.refund_all(actor, order.escrow)
     record_event(order, S.REFUNDED, actor, side, reason)
     notify.announce(
         order, actor, _("Both sides cancelled %(n)s; the buyer is refunded.", n=order.number)
@@ -145,8 +151,16 @@ def cancel(actor: Any, order: Order, reason: str = "") -> Order:
     return order
 
 
-def choose_payment(actor: Any, order: Order, provider: str) -> EscrowAccount:
-    """The buyer picks how to pay; the escrow opens with a payment reference (or a PaymentIntent)."""
+def lock_money(order: Order) -> None:
+    """Lock the order's escrow before the order changes: a Stripe webhook locks the escrow and
+    then moves the order, so every transition touching both takes them in that order too (the
+    other way round, a cancel and a funding webhook at the same moment deadlock)."""
+    if order.escrow is not None:
+        payments.lock(order.escrow)
+        db.session.refresh(order)  # decide on the order as it is now, after waiting for the lock
+
+
+def _check_payment_choice(actor: Any, order: Order, provider: str) -> None:
     require_side(actor, order, "buyer")
     if provider not in available_providers():
         raise ValidationError(
@@ -154,17 +168,42 @@ def choose_payment(actor: Any, order: Order, provider: str) -> EscrowAccount:
         )
     if order.status != S.CONFIRMED:
         raise Conflict(_("Payment opens once the seller has confirmed the order."))
-    if order.escrow is not None:
-        if order.escrow.provider == provider:
-            return order.escrow
+    if order.escrow is not None and order.escrow.provider != provider:
         raise Conflict(_("The payment method was chosen already."))
+
+
+def card_payment_request(actor: Any, order: Order, provider: str) -> IntentRequest | None:
+    """What Stripe needs for this order's card payment, read before the unit of work that opens
+    it: the edge creates the PaymentIntent with no transaction open and hands it to
+    choose_payment. None for a bank transfer, or when the payment is open already."""
+    _check_payment_choice(actor, order, provider)
+    if provider != Provider.STRIPE or order.escrow is not None:
+        return None
+    return IntentRequest(
+        due=order.total_money,
+        latest_release=latest_release(order),
+        key=f"order-{order.id}-intent",  # a retry of the same order finds the same intent
+        label=order.number,
+    )
+
+
+def choose_payment(
+    actor: Any, order: Order, provider: str, card: CardIntent | None = None
+) -> EscrowAccount:
+    """The buyer picks how to pay; the escrow opens with a payment reference (and, for a card,
+    the PaymentIntent created from card_payment_request)."""
+    _check_payment_choice(actor, order, provider)
+    if order.escrow is not None:
+        return order.escrow
+    if provider == Provider.STRIPE and card is None:
+        raise Conflict(_("The card payment could not be started; try again."))
     escrow = payments.open_escrow(
         label=order.number,
         due=order.total_money,
         buyer_company_id=order.buyer_company_id,
         seller_company_id=order.seller_company_id,
         provider=provider,
-        latest_release=latest_release(order),
+        card=card,
         seller_stripe_account=payments.stripe_account_of(order.seller_company_id),
     )
     done = db.session.execute(
@@ -197,7 +236,6 @@ def _order_paid_by(escrow: EscrowAccount) -> Order | None:
     ).scalar_one_or_none()
 
 
-@escrow_funded.connect
 def _on_escrow_funded(escrow: EscrowAccount, **_kwargs: Any) -> None:
     order = _order_paid_by(escrow)
     if order is None or order.status != S.CONFIRMED:
@@ -209,7 +247,24 @@ def _on_escrow_funded(escrow: EscrowAccount, **_kwargs: Any) -> None:
     )
 
 
-@late_payment_refunded.connect
+def _on_payment_refused(
+    escrow: EscrowAccount, instruction: PaymentInstruction, reopened: bool, **_kwargs: Any
+) -> None:
+    order = _order_paid_by(escrow)
+    if order is None:
+        return
+    record_event(order, "payment_refused", None, "system", instruction.last_error)
+    if reopened:
+        text = _("The payment provider refused to move the money of %(n)s (%(r)s); escrow holds "
+                 "it again and the marketplace operator is looking into it.",
+                 n=order.number, r=instruction.last_error)  # fmt: skip
+    else:
+        text = _("The payment provider refused a payment of %(a)s for %(n)s (%(r)s); the "
+                 "marketplace operator is looking into it.",
+                 a=instruction.money, n=order.number, r=instruction.last_error)  # fmt: skip
+    notify.announce(order, None, text)
+
+
 def _on_late_payment_refunded(escrow: EscrowAccount, amount: Money, **_kwargs: Any) -> None:
     order = _order_paid_by(escrow)
     if order is None:
@@ -219,6 +274,13 @@ def _on_late_payment_refunded(escrow: EscrowAccount, amount: Money, **_kwargs: A
         order, None, _("A card payment of %(a)s for the cancelled order %(n)s arrived late; it is "
                        "refunded in full.", a=amount, n=order.number)
     )  # fmt: skip
+
+
+def connect_receivers() -> None:
+    """Orders follow the money (create_app connects them; connecting again changes nothing)."""
+    escrow_funded.connect(_on_escrow_funded)
+    payment_refused.connect(_on_payment_refused)
+    late_payment_refunded.connect(_on_late_payment_refunded)
 
 
 def ship(actor: Any, order: Order, carrier: str, tracking_number: str) -> Order:
@@ -255,14 +317,16 @@ def ship(actor: Any, order: Order, carrier: str, tracking_number: str) -> Order:
 def deliver(actor: Any, order: Order) -> Order:
     """The buyer confirms delivery, which also accepts the goods: the escrow is released."""
     require_side(actor, order, "buyer")
+    lock_money(order)
     move(order, {S.SHIPPED}, S.DELIVERED, delivered_at=clock.now())
     record_event(order, S.DELIVERED, actor, "buyer")
     return complete(actor, order)
 
 
 def complete(actor: Any, order: Order) -> Order:
+    lock_money(order)
     move(order, {S.DELIVERED}, S.COMPLETED, completed_at=clock.now(), closed_at=clock.now())
-    payments.release(actor, order.escrow)
+    settlement.release(actor, order.escrow)
     documents.issue(order, "invoice")
     ratings.refresh_scorecard(order.seller_company_id)
     record_event(order, S.COMPLETED, actor, "buyer" if actor is not None else "system")
@@ -276,46 +340,70 @@ def complete(actor: Any, order: Order) -> Order:
 
 def run_due_deliveries() -> tuple[int, int]:
     """Job: mark shipped orders delivered N days after shipping, and complete automatically
-    delivered ones whose dispute window has passed. Returns (delivered, completed)."""
+    delivered ones whose dispute window has passed. Returns (delivered, completed).
+
+    Each order's step runs in a savepoint: an order that cannot move (a buyer acted meanwhile)
+    leaves nothing half-done behind, and the others still move."""
     now = clock.now()
     delivered = completed = 0
     shipped_before = now - dt.timedelta(days=auto_delivery_days())
-    for order in db.session.execute(
-        sa.select(Order).where(Order.status == S.SHIPPED, Order.shipped_at <= shipped_before)
-    ).scalars():
+    due = (
+        db.session.execute(
+            sa.select(Order).where(Order.status == S.SHIPPED, Order.shipped_at <= shipped_before)
+        )
+        .scalars()
+        .all()
+    )
+    for order in due:
         try:
-            move(order, {S.SHIPPED}, S.DELIVERED, delivered_at=now, delivered_automatically=True)
+            with db.session.begin_nested():
+                _deliver_automatically(order, now)
         except Conflict:
             continue
-        record_event(order, S.DELIVERED, None, "system", _("Delivered automatically"))
-        jobs.enqueue(
-            DUE_DELIVERIES_JOB,
-            {"order_id": order.id},
-            run_at=now + dt.timedelta(days=dispute_window_days(), minutes=1),
-            key=f"orders-auto-completion:{order.id}",
-        )
         delivered += 1
     window_start = now - dt.timedelta(days=dispute_window_days())
-    for order in db.session.execute(
-        sa.select(Order).where(Order.status == S.DELIVERED, Order.delivered_at <= window_start)
-    ).scalars():
+    due = (
+        db.session.execute(
+            sa.select(Order).where(Order.status == S.DELIVERED, Order.delivered_at <= window_start)
+        )
+        .scalars()
+        .all()
+    )
+    for order in due:
         try:
-            complete(None, order)
+            with db.session.begin_nested():
+                complete(None, order)
         except Conflict:
             continue
         completed += 1
     return delivered, completed
 
 
-@jobs.handler(DUE_DELIVERIES_JOB)
+def _deliver_automatically(order: Order, now: dt.datetime) -> None:
+    move(order, {S.SHIPPED}, S.DELIVERED, delivered_at=now, delivered_automatically=True)
+    record_event(order, S.DELIVERED, None, "system", _("Delivered automatically"))
+    jobs.enqueue(
+        DUE_DELIVERIES_JOB,
+        {"order_id": order.id},
+        run_at=now + dt.timedelta(days=dispute_window_days(), minutes=1),
+        key=f"orders-auto-completion:{order.id}",
+    )
+
+
 def _due_deliveries_job(_payload: dict) -> None:
     """Scheduled at shipping (and at automatic delivery); `flask orders auto-deliver` does the same."""
     run_due_deliveries()  # the job runner commits
 
 
-def escrow_summary(order: Order) -> dict:
+JOB_HANDLERS = {DUE_DELIVERIES_JOB: _due_deliveries_job}  # registered by create_app
+
+
+def escrow_summary(order: Order, figures: ledger.EscrowFigures | None = None) -> dict:
+    """The escrow's status and figures; pass figures already read (ledger.figures_of for a page
+    of orders) to spare the query."""
     if order.escrow is None:
         zero = Money.zero(order.currency).to_json()
         return {"status": None, "funded": zero, "held": zero, "released": zero,
                 "refunded": zero, "fee": zero}  # fmt: skip
-    return {"status": order.escrow.status, **ledger.figures(order.escrow).to_json()}
+    figures = figures if figures is not None else ledger.figures(order.escrow)
+    return {"status": order.escrow.status, **figures.to_json()}

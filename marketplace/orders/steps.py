@@ -74,6 +74,8 @@ def status_label(status: str) -> str:
         S.RESOLVED: _("resolved"), S.REFUNDED: _("refunded"),
         "cancel_requested": _("cancellation requested"), "payment_opened": _("payment opened"),
         "payment_refunded": _("late payment refunded"),
+        "payment_refused": _("payment refused by the provider"),
+        EscrowStatus.SETTLING: _("money on its way"),
         EscrowStatus.AWAITING: _("awaiting payment"), EscrowStatus.PARTIAL: _("partially paid"),
         EscrowStatus.RELEASED: _("released"), EscrowStatus.SETTLED: _("settled"),
     }  # fmt: skip

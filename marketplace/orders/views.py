@@ -18,13 +18,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from listings import services as listings
+from marketplace.core import bounds
 from marketplace.core.access import Permission, require
 from marketplace.core.api import page_args
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationError
-from marketplace.core.extensions import db
 from marketplace.core.forms import apply_errors, saved
 from marketplace.core.pagination import paginate
 from marketplace.core.templating import money
+from marketplace.core.uow import end_read, unit_of_work
 from marketplace.orders import (
     disputes,
     documents,
@@ -38,7 +39,7 @@ from marketplace.orders import (
 )
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments import ledger
-from marketplace.payments.providers import BankTransfer, available
+from marketplace.payments.providers import BankTransfer, StripeProvider, available
 from messaging import services as messaging
 
 bp = Blueprint("orders", __name__)
@@ -114,7 +115,7 @@ def new_prices():
     """The order form's prices as JSON for the page's live update; checks and places nothing
     (Recalculate and Place order show the errors)."""
     require(current_user, Permission.BUY)
-    offer_id = request.form.get("offer_id", type=int)
+    offer_id = bounds.read(request.form, "offer_id")
     offer = listings.public_offer(offer_id) if offer_id else None
     if offer is None:
         abort(404)
@@ -228,22 +229,26 @@ def detail(order_id: int):
     return _detail(services.get_order(current_user, order_id))
 
 
-def _act(order_id: int, action, form_name: str | None = None, form=None):
-    """Run one transition from a page's form; errors show on the page and change nothing."""
+def _act(order_id: int, action, form_name: str | None = None, form=None, *, before=None):
+    """Run one transition from a page's form; errors show on the page and change nothing.
+
+    `before(order)` runs ahead of the unit of work and writes nothing (a card payment's
+    PaymentIntent is created there, with no transaction open)."""
     order = services.get_order(current_user, order_id)
     if form is not None and not form.validate_on_submit():
         return _detail(order, 422, **{form_name: form})
     try:
-        message = action(order)
+        if before is not None:
+            before(order)
+        with unit_of_work():
+            message = action(order)
     except (ValidationError, Conflict, PermissionDenied) as error:
-        db.session.rollback()
         order = services.get_order(current_user, order_id)
         if isinstance(error, ValidationError) and form is not None:
             apply_errors(form, error)
             return _detail(order, 422, **{form_name: form})
         flash(error.message, "error")
         return redirect(url_for("orders.detail", order_id=order_id))
-    db.session.commit()
     if message:
         flash(message, "success")
     return redirect(url_for("orders.detail", order_id=order_id))
@@ -283,15 +288,18 @@ def cancel(order_id: int):
 @login_required
 def payment(order_id: int):
     form = forms.PaymentForm()
-    return _act(
-        order_id,
-        lambda o: (
-            services.choose_payment(current_user, o, form.provider.data)
-            and _("Payment details are below.")
-        ),
-        "payment_form",
-        form,
-    )
+    card: list = []
+
+    def create_intent(order) -> None:
+        wanted = services.card_payment_request(current_user, order, form.provider.data)
+        end_read()  # no transaction stays open while Stripe is asked
+        card.append(StripeProvider.create_intent(wanted) if wanted else None)
+
+    def choose(order) -> str:
+        services.choose_payment(current_user, order, form.provider.data, card=card[0])
+        return _("Payment details are below.")
+
+    return _act(order_id, choose, "payment_form", form, before=create_intent)
 
 
 @bp.post("/orders/<int:order_id>/ship")

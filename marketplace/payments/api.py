@@ -1,4 +1,4 @@
-"""JSON API of payments: the Stripe webhook, the ledger check and payout execution."""
+"""JSON API of payments: the Stripe webhook, the ledger check, payouts and refused movements."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from marketplace.core.api import auth_required, csrf_exempt, doc, operator_required
-from marketplace.core.extensions import db
-from marketplace.payments import ledger, services, webhooks
-from marketplace.payments.schemas import LedgerCheckSchema, PayoutSchema
+from marketplace.core.uow import end_read, unit_of_work
+from marketplace.payments import ledger, providers, services, settlement, webhooks
+from marketplace.payments.schemas import InstructionSchema, LedgerCheckSchema
 
 bp = Blueprint("payments_api", __name__, url_prefix="/api/v1")
 
@@ -17,9 +17,9 @@ bp = Blueprint("payments_api", __name__, url_prefix="/api/v1")
 @csrf_exempt
 @doc(summary="Stripe webhook (signed with the endpoint secret)", tags=["payments"])
 def stripe_webhook():
-    event = webhooks.verify(request.get_data(), request.headers.get("Stripe-Signature"))
-    outcome = webhooks.handle(event)
-    db.session.commit()
+    with unit_of_work():
+        event = webhooks.verify(request.get_data(), request.headers.get("Stripe-Signature"))
+        outcome = webhooks.handle(event)
     return jsonify({"received": True, "outcome": outcome})
 
 
@@ -30,8 +30,15 @@ def stripe_webhook():
     tags=["payments"],
 )
 def stripe_account():
-    record = services.connect_stripe_account(current_user, current_user.company)
-    db.session.commit()
+    company = current_user.company
+    existing = services.stripe_account_to_open(current_user, company)
+    if existing is not None:
+        return jsonify({"stripe_account_id": existing.stripe_account_id}), 200
+    company_id, country, email = company.id, company.country, company.email
+    end_read()  # no transaction stays open while Stripe is asked
+    account_id = providers.create_connected_account(company_id, country, email)
+    with unit_of_work():
+        record = services.record_stripe_account(current_user, current_user.company, account_id)
     return jsonify({"stripe_account_id": record.stripe_account_id}), 201
 
 
@@ -50,18 +57,42 @@ def ledger_check():
 @bp.get("/admin/payouts")
 @operator_required
 @doc(
-    summary="Payout instructions waiting to be executed",
-    response=PayoutSchema(many=True),
+    summary="Payout instructions waiting for the operator's bank transfer",
+    response=InstructionSchema(many=True),
     tags=["admin"],
 )
 def payouts():
-    return jsonify(PayoutSchema(many=True).dump(services.pending_payouts()))
+    return jsonify(InstructionSchema(many=True).dump(services.pending_payouts()))
 
 
 @bp.post("/admin/payouts/<int:payout_id>/executed")
 @operator_required
-@doc(summary="Mark a payout instruction as executed", response=PayoutSchema, tags=["admin"])
+@doc(summary="Mark a payout instruction as executed", response=InstructionSchema, tags=["admin"])
 def payout_executed(payout_id: int):
-    payout = services.execute_payout(current_user, payout_id)
-    db.session.commit()
-    return jsonify(PayoutSchema().dump(payout))
+    with unit_of_work():
+        payout = services.execute_payout(current_user, payout_id)
+    return jsonify(InstructionSchema().dump(payout))
+
+
+@bp.get("/admin/payment-instructions/refused")
+@operator_required
+@doc(
+    summary="Card movements the provider refused, or is still failing to answer",
+    response=InstructionSchema(many=True),
+    tags=["admin"],
+)
+def refused_instructions():
+    return jsonify(InstructionSchema(many=True).dump(services.failed_instructions()))
+
+
+@bp.post("/admin/payment-instructions/<int:instruction_id>/retry")
+@operator_required
+@doc(
+    summary="Ask the provider again for a refused movement (a new attempt and idempotency key)",
+    response=InstructionSchema,
+    tags=["admin"],
+)
+def retry_instruction(instruction_id: int):
+    with unit_of_work():
+        instruction = settlement.retry_instruction(current_user, instruction_id)
+    return jsonify(InstructionSchema().dump(instruction))

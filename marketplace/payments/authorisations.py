@@ -3,8 +3,9 @@
 An escrow paid in capture-on-release mode holds the buyer's authorisation only for Stripe's
 window. The release can still come later than foreseen (the seller ships late, a dispute runs),
 so when the escrow is funded a job is scheduled for the end of the window minus a margin; if the
-escrow is still holding the money then, the job captures it and the escrow moves to the
-capture-now path (refunds through Stripe refunds, the seller paid by Transfer on release).
+escrow is still holding the money then, the job writes a capture instruction (executed after
+its commit, like every money movement) and the escrow moves to the capture-now path (refunds
+through Stripe refunds, the seller paid by Transfer on release).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ def schedule_capture(escrow: EscrowAccount) -> None:
 
 
 def capture_if_expiring(escrow_id: int) -> bool:
-    """Capture the escrow's held authorisation if it is about to lapse; True when captured.
+    """Capture the escrow's held authorisation if it is about to lapse; True when a capture
+    was instructed.
 
     The escrow is re-read under a row lock, so a release (or refund) that won the race is seen
     and the escrow left alone."""
@@ -49,12 +51,14 @@ def capture_if_expiring(escrow_id: int) -> bool:
         or clock.as_utc(escrow.funded_at) + HOLD_FOR > clock.now()
     ):
         return False
-    StripeProvider().capture_held(escrow)
+    StripeProvider().plan_capture_before_expiry(escrow)
     db.session.flush()
     return True
 
 
-@jobs.handler(CAPTURE_JOB)
 def _capture_job(payload: dict) -> None:
-    """Scheduled per escrow at funding (the runner commits; a Stripe refusal is retried)."""
+    """Scheduled per escrow at funding (the runner commits; the capture runs after that)."""
     capture_if_expiring(int(payload["escrow_id"]))
+
+
+JOB_HANDLERS = {CAPTURE_JOB: _capture_job}  # registered by create_app

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from marketplace.core.errors import Conflict
 from marketplace.core.extensions import db
@@ -92,6 +93,8 @@ def post(
     escrow: EscrowAccount | None = None,
     memo: str = "",
     actor_id: int | None = None,
+    instruction_id: int | None = None,
+    reverses_id: int | None = None,
 ) -> JournalTransaction:
     """Write one balanced transaction; refuses anything that does not sum to zero."""
     lines = [(acc, amount) for acc, amount in lines if amount]
@@ -105,11 +108,131 @@ def post(
         escrow_id=escrow.id if escrow else None,
         memo=memo[:200],
         actor_id=actor_id,
+        instruction_id=instruction_id,
+        reverses_id=reverses_id,
     )
     txn.entries = [JournalEntry(account_id=acc.id, amount=amount) for acc, amount in lines]
     db.session.add(txn)
     db.session.flush()
     return txn
+
+
+def post_fund(escrow: EscrowAccount, amount: Money, *, actor_id: int | None, memo: str) -> None:
+    """Money came in from the world into the escrow."""
+    post(
+        EntryKind.FUND,
+        escrow.currency,
+        [(outside(escrow.provider, escrow.currency), -amount.amount),
+         (escrow_account(escrow), amount.amount)],
+        escrow=escrow, actor_id=actor_id, memo=memo,
+    )  # fmt: skip
+
+
+def post_refund(
+    escrow: EscrowAccount,
+    amount: Money,
+    *,
+    actor_id: int | None,
+    memo: str,
+    instruction_id: int | None = None,
+) -> None:
+    """Money goes back from the escrow to the buyer (no fee)."""
+    post(
+        EntryKind.REFUND,
+        escrow.currency,
+        [(escrow_account(escrow), -amount.amount),
+         (outside(escrow.provider, escrow.currency), amount.amount)],
+        escrow=escrow, actor_id=actor_id, memo=memo, instruction_id=instruction_id,
+    )  # fmt: skip
+
+
+def post_release(
+    escrow: EscrowAccount,
+    gross: Money,
+    fee: Money,
+    *,
+    actor_id: int | None,
+    instruction_id: int | None = None,
+) -> None:
+    """Money goes from the escrow to the seller's payable account, less the platform fee."""
+    post(
+        EntryKind.RELEASE,
+        escrow.currency,
+        [(escrow_account(escrow), -gross.amount),
+         (seller_payable(escrow.seller_company_id, escrow.currency), (gross - fee).amount),
+         (platform_fee(escrow.currency), fee.amount)],
+        escrow=escrow, actor_id=actor_id, memo="release", instruction_id=instruction_id,
+    )  # fmt: skip
+
+
+def post_payout(escrow: EscrowAccount, payout_id: int, amount: Money, company_id: int,
+                *, actor_id: int | None) -> None:  # fmt: skip
+    """Money left a seller's payable account to the seller (a transfer or a wire)."""
+    post(
+        EntryKind.PAYOUT,
+        amount.currency,
+        [(seller_payable(company_id, amount.currency), -amount.amount),
+         (outside(escrow.provider, amount.currency), amount.amount)],
+        escrow=escrow, actor_id=actor_id, memo=f"payout {payout_id}",
+    )  # fmt: skip
+
+
+def waiting_on(instruction_id: int) -> list[JournalTransaction]:
+    """The transactions that wait for this provider movement and are not reversed (yet)."""
+    reversal = aliased(JournalTransaction)
+    return list(
+        db.session.execute(
+            sa.select(JournalTransaction)
+            .where(
+                JournalTransaction.instruction_id == instruction_id,
+                JournalTransaction.reverses_id.is_(None),
+                ~sa.exists().where(reversal.reverses_id == JournalTransaction.id),
+            )
+            .order_by(JournalTransaction.id)
+        ).scalars()
+    )
+
+
+def reversed_for(instruction_id: int) -> list[JournalTransaction]:
+    """The transactions of this provider movement that were taken back (to post again on a retry)."""
+    reversal = aliased(JournalTransaction)
+    return list(
+        db.session.execute(
+            sa.select(JournalTransaction)
+            .where(
+                JournalTransaction.instruction_id == instruction_id,
+                JournalTransaction.reverses_id.is_(None),
+                sa.exists().where(reversal.reverses_id == JournalTransaction.id),
+            )
+            .order_by(JournalTransaction.id)
+        ).scalars()
+    )
+
+
+def reverse(txn: JournalTransaction, *, memo: str, actor_id: int | None = None) -> None:
+    """Take a transaction back: same kind, every entry negated, pointing at the original."""
+    post(
+        txn.kind,
+        txn.currency,
+        [(entry.account, -entry.amount) for entry in txn.entries],
+        escrow=db.session.get(EscrowAccount, txn.escrow_id) if txn.escrow_id else None,
+        memo=memo,
+        actor_id=actor_id,
+        reverses_id=txn.id,
+    )
+
+
+def repost(txn: JournalTransaction, *, memo: str, actor_id: int | None = None) -> None:
+    """Post a reversed transaction's entries again, waiting for the same provider movement."""
+    post(
+        txn.kind,
+        txn.currency,
+        [(entry.account, entry.amount) for entry in txn.entries],
+        escrow=db.session.get(EscrowAccount, txn.escrow_id) if txn.escrow_id else None,
+        memo=memo,
+        actor_id=actor_id,
+        instruction_id=txn.instruction_id,
+    )
 
 
 def balance(acc: LedgerAccount) -> Money:
@@ -145,21 +268,40 @@ class EscrowFigures:
 
 
 def figures(escrow: EscrowAccount) -> EscrowFigures:
+    return figures_of([escrow])[escrow.id]
+
+
+def figures_of(escrows: Iterable[EscrowAccount]) -> dict[int, EscrowFigures]:
+    """The figures of many escrows in one query (a page of orders or disputes), by escrow id."""
+    currencies = {escrow.id: escrow.currency for escrow in escrows}
+    if not currencies:
+        return {}
     rows = db.session.execute(
-        sa.select(JournalTransaction.kind, LedgerAccount.kind, sa.func.sum(JournalEntry.amount))
+        sa.select(
+            JournalTransaction.escrow_id,
+            JournalTransaction.kind,
+            LedgerAccount.kind,
+            sa.func.sum(JournalEntry.amount),
+        )
         .join(JournalEntry.transaction)
         .join(JournalEntry.account)
-        .where(JournalTransaction.escrow_id == escrow.id)
-        .group_by(JournalTransaction.kind, LedgerAccount.kind)
+        .where(JournalTransaction.escrow_id.in_(currencies))
+        .group_by(JournalTransaction.escrow_id, JournalTransaction.kind, LedgerAccount.kind)
     ).all()
-    sums: dict[tuple[str, str], int] = {(t, a): int(s or 0) for t, a, s in rows}
-    cur = escrow.currency
-    return EscrowFigures(
-        funded=Money(sums.get((EntryKind.FUND, AccountKind.ESCROW), 0), cur),
-        released=Money(sums.get((EntryKind.RELEASE, AccountKind.SELLER_PAYABLE), 0), cur),
-        refunded=Money(-sums.get((EntryKind.REFUND, AccountKind.ESCROW), 0), cur),
-        fee=Money(sums.get((EntryKind.RELEASE, AccountKind.PLATFORM_FEE), 0), cur),
-    )
+    sums: dict[tuple[int, str, str], int] = {(e, t, a): int(s or 0) for e, t, a, s in rows}
+    result = {}
+    for escrow_id, cur in currencies.items():
+
+        def total(txn_kind: str, account_kind: str, escrow_id: int = escrow_id) -> int:
+            return sums.get((escrow_id, txn_kind, account_kind), 0)
+
+        result[escrow_id] = EscrowFigures(
+            funded=Money(total(EntryKind.FUND, AccountKind.ESCROW), cur),
+            released=Money(total(EntryKind.RELEASE, AccountKind.SELLER_PAYABLE), cur),
+            refunded=Money(-total(EntryKind.REFUND, AccountKind.ESCROW), cur),
+            fee=Money(total(EntryKind.RELEASE, AccountKind.PLATFORM_FEE), cur),
+        )
+    return result
 
 
 def check() -> list[str]:

@@ -35,6 +35,7 @@ class EscrowStatus(enum.StrEnum):
     RELEASED = "released"
     REFUNDED = "refunded"
     SETTLED = "settled"  # split: part released, part refunded
+    SETTLING = "settling"  # closed in the ledger; the card provider is moving the money
 
 
 class Provider(enum.StrEnum):
@@ -70,7 +71,8 @@ class LedgerAccount(db.Model):
 
 
 class JournalTransaction(db.Model):
-    """One money event; its entries sum to zero."""
+    """One money event; its entries sum to zero. A reversal has its original's kind and negated
+    entries, so sums per kind stay true."""
 
     __tablename__ = "journal_transactions"
 
@@ -82,6 +84,14 @@ class JournalTransaction(db.Model):
     currency: Mapped[str] = mapped_column(sa.String(3))
     memo: Mapped[str] = mapped_column(sa.String(200), default="")
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The provider movement this transaction waits for: reversed if the provider refuses it.
+    instruction_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("payout_instructions.id", ondelete="RESTRICT"), index=True
+    )
+    # Set on a reversal: the transaction whose entries it takes back (same kind, negated).
+    reverses_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("journal_transactions.id", ondelete="RESTRICT"), unique=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     entries: Mapped[list[JournalEntry]] = relationship(
@@ -139,8 +149,8 @@ class EscrowAccount(TimestampMixin, db.Model):
     receipts: Mapped[list[BankReceipt]] = relationship(
         back_populates="escrow", order_by="BankReceipt.id", lazy="selectin"
     )
-    payouts: Mapped[list[PayoutInstruction]] = relationship(
-        back_populates="escrow", order_by="PayoutInstruction.id", lazy="selectin"
+    payouts: Mapped[list[PaymentInstruction]] = relationship(
+        back_populates="escrow", order_by="PaymentInstruction.id", lazy="selectin"
     )
 
     __table_args__ = (
@@ -177,13 +187,38 @@ class BankReceipt(db.Model):
     escrow: Mapped[EscrowAccount] = relationship(back_populates="receipts")
 
 
-class PayoutKind(enum.StrEnum):
-    SELLER = "seller_payout"
-    REFUND = "buyer_refund"
+class InstructionKind(enum.StrEnum):
+    """What a payment instruction moves. The operator executes the bank-transfer kinds by hand;
+    the provider kinds are executed by a job after the transaction that wrote them commits."""
+
+    SELLER_PAYOUT = "seller_payout"  # operator: wire the seller's net amount
+    BUYER_REFUND = "buyer_refund"  # operator: wire money back to the buyer
+    CAPTURE = "capture"  # Stripe: capture (part of) a held card authorisation
+    CANCEL = "cancel"  # Stripe: cancel a PaymentIntent (an authorisation is let go)
+    REFUND = "refund"  # Stripe: refund (part of) a captured card payment
+    TRANSFER = "transfer"  # Stripe: pay the seller's connected account
+
+    @property
+    def by_operator(self) -> bool:
+        return self in (InstructionKind.SELLER_PAYOUT, InstructionKind.BUYER_REFUND)
 
 
-class PayoutInstruction(db.Model):
-    """Money the marketplace must send out; the operator (or Stripe) executes it."""
+class InstructionStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for the operator, or for the job that calls the provider
+    EXECUTED = "executed"
+    FAILED = "failed"  # the provider refused; the operator may retry it
+    CANCELLED = "cancelled"  # the movement it waited for was refused, so it never runs
+
+
+class PaymentInstruction(db.Model):
+    """One money movement the marketplace owes the world, written in the same transaction as
+    its journal entries and executed afterwards: by the operator (bank transfers) or by a job
+    calling the provider, with `id` and `attempt` as the provider's idempotency key.
+
+    A settlement's *head* (the capture, cancel or refund that closes a card escrow) carries the
+    journal transactions of the settlement (JournalTransaction.instruction_id); when the
+    provider refuses it they are reversed and the escrow holds the money again. Instructions
+    with `after_id` run only once that one executed. (The table keeps its first name.)"""
 
     __tablename__ = "payout_instructions"
 
@@ -195,7 +230,15 @@ class PayoutInstruction(db.Model):
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id", ondelete="RESTRICT"))
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))
-    status: Mapped[str] = mapped_column(sa.String(20), default="pending", index=True)
+    status: Mapped[str] = mapped_column(
+        sa.String(20), default=InstructionStatus.PENDING, index=True
+    )
+    after_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("payout_instructions.id", ondelete="RESTRICT")
+    )
+    attempt: Mapped[int] = mapped_column(default=0)
+    claimed_until: Mapped[dt.datetime | None]
+    last_error: Mapped[str] = mapped_column(sa.String(500), default="")
     external_id: Mapped[str | None] = mapped_column(sa.String(80))
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     executed_at: Mapped[dt.datetime | None]
@@ -207,12 +250,22 @@ class PayoutInstruction(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("amount > 0", name="amount_positive"),
-        sa.CheckConstraint("status in ('pending','executed')", name="status"),
+        sa.CheckConstraint("status in ('pending','executed','failed','cancelled')", name="status"),
     )
 
     @property
     def money(self) -> Money:
         return Money(self.amount, self.currency)
+
+    @property
+    def by_operator(self) -> bool:
+        return InstructionKind(self.kind).by_operator
+
+    @property
+    def idempotency_key(self) -> str:
+        """Stable across retries of one attempt; a new attempt (after a refusal) is a new key,
+        since Stripe answers a repeated key with the first answer, a refusal included."""
+        return f"payment-instruction-{self.id}-{self.attempt}"
 
 
 class StripeEvent(db.Model):

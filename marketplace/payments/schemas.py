@@ -15,7 +15,9 @@ class LedgerCheckSchema(ma.Schema):
     problems = ma.fields.List(ma.fields.String())
 
 
-class PayoutSchema(ma.Schema):
+class InstructionSchema(ma.Schema):
+    """A payment instruction: a wire for the operator, or a movement the provider executes."""
+
     id = ma.fields.Integer()
     escrow_id = ma.fields.Integer()
     kind = ma.fields.String()
@@ -23,5 +25,9 @@ class PayoutSchema(ma.Schema):
     amount = ma.fields.Integer()
     currency = ma.fields.String()
     status = ma.fields.String()
+    after_id = ma.fields.Integer(allow_none=True)
+    attempt = ma.fields.Integer()
+    last_error = ma.fields.String()
     external_id = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
     executed_at = ma.fields.AwareDateTime(allow_none=True)

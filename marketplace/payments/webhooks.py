@@ -13,9 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.core.errors import ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
-from marketplace.payments import services
+from marketplace.payments import services, settlement
 from marketplace.payments.models import EscrowAccount, StripeEvent, StripeMode
-from marketplace.payments.providers import get_provider
 
 
 def verify(payload: bytes, signature: str | None) -> dict:
@@ -68,12 +67,13 @@ def _after_closing(
     escrow: EscrowAccount, kind: str | None, intent: dict, currency: str, event_id: str
 ) -> str:
     """The buyer's payment went through although the order was cancelled first (the cancel
-    reached Stripe too late): money taken is refunded, an authorisation is let go."""
+    reached Stripe too late): money taken is refunded, an authorisation is let go (both after
+    this transaction commits)."""
     if kind == "payment_intent.succeeded":
         amount = _amount(intent, "amount_received", currency)
-        return "refunded" if services.refund_late_payment(escrow, amount, event_id) else "ignored"
+        return "refunded" if settlement.refund_late_payment(escrow, amount, event_id) else "ignored"
     if kind == "payment_intent.amount_capturable_updated":
-        get_provider(escrow.provider).cancel(escrow)
+        settlement.let_authorisation_go(escrow)
         return "cancelled"
     return "ignored"
 

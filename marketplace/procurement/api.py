@@ -10,9 +10,17 @@ from flask import Blueprint, Response, jsonify
 from flask_login import current_user
 
 from marketplace.core.access import Permission, require
-from marketplace.core.api import PROBLEM_JSON, auth_required, doc, load_body, load_query
+from marketplace.core.api import (
+    PROBLEM_JSON,
+    auth_required,
+    doc,
+    load_body,
+    load_query,
+    page_args,
+    page_response,
+)
 from marketplace.core.errors import Conflict, ValidationError
-from marketplace.core.extensions import db
+from marketplace.core.uow import unit_of_work
 from marketplace.orders import idempotency
 from marketplace.procurement import approvals, auctions, awards, decisions, quotes, schemas, tenders
 from marketplace.procurement.models import QuoteStatus, Tender
@@ -46,11 +54,21 @@ def send_quote(request_id: int) -> Response:
 @bp.get("/requests/<int:request_id>/quotes")
 @auth_required
 @doc(summary="Quotes on a buy request (all for the buyer, your own for a supplier), compared",
-     query=schemas.QuoteListQuerySchema, response=schemas.QuoteSchema, tags=TAGS)  # fmt: skip
+     query=schemas.QuoteListQuerySchema, response=schemas.QuoteSchema, listed=True, tags=TAGS)  # fmt: skip
 def list_quotes(request_id: int):
     args = load_query(schemas.QuoteListQuerySchema())
     items = quotes.comparison(quotes.quotes_for_request(current_user, request_id), args["sort"])
     return jsonify({"items": schemas.QuoteSchema().dump(items, many=True)})
+
+
+@bp.get("/quotes")
+@auth_required
+@doc(summary="Your company's quotes, sent and received, newest first",
+     response=schemas.QuoteSchema, paginated=True, tags=TAGS)  # fmt: skip
+def list_company_quotes():
+    cursor, limit = page_args()
+    page = quotes.readable_quotes(current_user, cursor=cursor, limit=limit)
+    return page_response(page, schemas.QuoteSchema())
 
 
 @bp.get("/quotes/<int:quote_id>")
@@ -127,9 +145,9 @@ def create_tender() -> Response:
 @doc(summary="A tender as you may see it (never other companies' bids before closing)",
      response=schemas.TenderSchema, tags=TAGS)  # fmt: skip
 def get_tender(tender_id: int):
-    tender = tenders.get_tender(current_user, tender_id)
-    tenders.ensure_closed(tender)
-    db.session.commit()
+    with unit_of_work():
+        tender = tenders.get_tender(current_user, tender_id)
+        tenders.ensure_closed(tender)
     return jsonify(_tender_json(tender))
 
 
@@ -158,19 +176,19 @@ def place_bid(tender_id: int) -> Response:
         return idempotency.once(run)
     except (Conflict, ValidationError):
         if refused:  # once() rolled the request back; the attempt is logged in a short transaction
-            auctions.record_refusal(current_user, tender, data.get("unit_price"), refused[0])
-            db.session.commit()
+            with unit_of_work():
+                auctions.record_refusal(current_user, tender, data.get("unit_price"), refused[0])
         raise
 
 
 @bp.get("/tenders/<int:tender_id>/bids")
 @auth_required
 @doc(summary="All bids with scores and ranks (the buyer, after closing)",
-     response=schemas.BidSchema, tags=TAGS)  # fmt: skip
+     response=schemas.BidSchema, listed=True, tags=TAGS)  # fmt: skip
 def list_bids(tender_id: int):
-    tender = tenders.get_tender(current_user, tender_id)
-    bids = tenders.opened_bids(current_user, tender)
-    db.session.commit()
+    with unit_of_work():
+        tender = tenders.get_tender(current_user, tender_id)
+        bids = tenders.opened_bids(current_user, tender)
     return jsonify({"items": schemas.BidSchema().dump(bids, many=True)})
 
 
@@ -214,7 +232,7 @@ def cancel(tender_id: int) -> Response:
 @bp.get("/approvals")
 @auth_required
 @doc(summary="Your company's requisitions (filter by status)", query=schemas.RequisitionQuerySchema,
-     response=schemas.RequisitionSchema, tags=TAGS)  # fmt: skip
+     response=schemas.RequisitionSchema, listed=True, tags=TAGS)  # fmt: skip
 def list_approvals():
     require(current_user, Permission.READ)
     args = load_query(schemas.RequisitionQuerySchema())

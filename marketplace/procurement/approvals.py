@@ -106,12 +106,16 @@ def open_requisition(
     return requisition
 
 
-@order_held.connect
 def _order_held(order: Order, *, actor: Any, **_extra: Any) -> None:
     """An order above the buyer's limit waits here, next to quotes and awards (orders cannot
     import procurement, so it tells through a signal)."""
     open_requisition(actor, "order", order.id, f"{order.number} · {order.seller.name}",
                      order.net_money)  # fmt: skip
+
+
+def connect_receivers() -> None:
+    """Called by create_app; connecting again changes nothing."""
+    order_held.connect(_order_held)
 
 
 def get_requisition(actor: Any, requisition_id: int) -> Requisition:

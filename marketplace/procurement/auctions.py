@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from marketplace.core import clock
+from marketplace.core.bounds import PRICE
 from marketplace.core.errors import Conflict, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
@@ -43,7 +44,7 @@ def place_bid(actor: Any, tender: Tender, unit_price: Any) -> Bid:
     if tender.kind != TenderKind.REVERSE_AUCTION:
         raise Conflict(_("This is a sealed tender; send a sealed bid."))
     tenders.check_can_bid(actor, tender)
-    if isinstance(unit_price, bool) or not isinstance(unit_price, int) or unit_price <= 0:
+    if unit_price not in PRICE:
         raise ValidationError({"unit_price": [_("Give a unit price above zero.")]})
     db.session.refresh(tender)
     seen_version = tender.version
@@ -107,7 +108,7 @@ def record_refusal(actor: Any, tender: Tender, unit_price: Any, refusal: Excepti
     commits it on its own, so the log keeps the attempt the request did not keep."""
     if tender.kind != TenderKind.REVERSE_AUCTION or not tender.may_take_part(actor.company_id):
         return
-    if isinstance(unit_price, bool) or not isinstance(unit_price, int) or unit_price <= 0:
+    if unit_price not in PRICE:
         return  # not a price at all: nothing was bid
     reason = getattr(refusal, "message", "") or str(refusal)
     if isinstance(refusal, ValidationError) and refusal.errors.get("unit_price"):

@@ -16,7 +16,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -26,10 +25,16 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from listings.reference import INCOTERMS
 from marketplace.core import clock
+from marketplace.core.bounds import PERCENT, QUANTITY, BoundedIntegerField
 from marketplace.core.errors import ValidationError
 from marketplace.core.forms import apply_errors
 from marketplace.core.money import CURRENCIES, Money, MoneyError
-from marketplace.procurement.tender_rules import MAX_ITEMS
+from marketplace.procurement.tender_rules import (
+    CUSTOM_WEIGHT,
+    EXTENSION_MINUTES,
+    LEAD_DAYS,
+    MAX_ITEMS,
+)
 
 
 def minor(value: Decimal | None, currency: str, field: str, errors: dict) -> int | None:
@@ -49,9 +54,11 @@ def lines(text: str | None) -> list[str]:
 
 class QuoteForm(FlaskForm):
     unit_price = DecimalField(_l("Unit price"), places=2, validators=[Optional()])
-    quantity = IntegerField(_l("Quantity"), validators=[Optional(), NumberRange(min=1)])
-    lead_time_days = IntegerField(
-        _l("Lead time (days)"), validators=[Optional(), NumberRange(min=0)]
+    quantity = BoundedIntegerField(
+        _l("Quantity"), [Optional(), NumberRange(min=1)], bound=QUANTITY, domain_rule=True
+    )
+    lead_time_days = BoundedIntegerField(
+        _l("Lead time (days)"), [Optional(), NumberRange(min=0)], bound=LEAD_DAYS, domain_rule=True
     )
     valid_until = DateField(_l("Valid until"), validators=[Optional()])
     incoterm = SelectField(_l("Incoterms"), choices=[("", "—"), *[(k, k) for k in INCOTERMS]],
@@ -87,7 +94,9 @@ class TenderItemForm(Form):
     """One row of a sealed tender's items; an empty row is left out."""
 
     description = StringField(_l("Item"), validators=[Optional(), Length(max=200)])
-    quantity = IntegerField(_l("Quantity"), validators=[Optional(), NumberRange(min=1)])
+    quantity = BoundedIntegerField(
+        _l("Quantity"), [Optional(), NumberRange(min=1)], bound=QUANTITY, domain_rule=True
+    )
     unit = StringField(_l("Unit"), default="pcs", validators=[Optional(), Length(max=20)])
 
     def is_blank(self) -> bool:
@@ -102,7 +111,9 @@ class TenderForm(FlaskForm):
     # a sealed tender's items; "Add item" posts the form back with one more row
     items = FieldList(FormField(TenderItemForm), min_entries=1, max_entries=MAX_ITEMS)
     # a reverse auction's one item (and the old single-item sealed tender)
-    quantity = IntegerField(_l("Quantity"), validators=[Optional(), NumberRange(min=1)])
+    quantity = BoundedIntegerField(
+        _l("Quantity"), [Optional(), NumberRange(min=1)], bound=QUANTITY, domain_rule=True
+    )
     unit = StringField(_l("Unit"), default="pcs", validators=[Optional(), Length(max=20)])
     currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="EUR")
     required_documents = TextAreaField(
@@ -112,20 +123,31 @@ class TenderForm(FlaskForm):
     closes_at = DateTimeLocalField(_l("Closes at (UTC)"), validators=[Optional()])
     invited_only = BooleanField(_l("Only invited suppliers may take part"), default=True)
     invited_company_ids = SelectMultipleField(_l("Invited suppliers"), coerce=int, choices=[])
-    weight_price = IntegerField(_l("Weight: price"), default=100, validators=[Optional()])
-    weight_lead_time = IntegerField(_l("Weight: lead time"), default=0, validators=[Optional()])
-    weight_rating = IntegerField(_l("Weight: supplier rating"), default=0, validators=[Optional()])
+    weight_price = BoundedIntegerField(
+        _l("Weight: price"), [Optional()], default=100, bound=PERCENT, domain_rule=True
+    )
+    weight_lead_time = BoundedIntegerField(
+        _l("Weight: lead time"), [Optional()], default=0, bound=PERCENT, domain_rule=True
+    )
+    weight_rating = BoundedIntegerField(
+        _l("Weight: supplier rating"), [Optional()], default=0, bound=PERCENT, domain_rule=True
+    )
     custom1_name = StringField(_l("Custom criterion 1"), validators=[Optional(), Length(max=80)])
-    custom1_weight = IntegerField(_l("Weight"), validators=[Optional()])
+    custom1_weight = BoundedIntegerField(
+        _l("Weight"), [Optional()], bound=CUSTOM_WEIGHT, domain_rule=True
+    )
     custom2_name = StringField(_l("Custom criterion 2"), validators=[Optional(), Length(max=80)])
-    custom2_weight = IntegerField(_l("Weight"), validators=[Optional()])
+    custom2_weight = BoundedIntegerField(
+        _l("Weight"), [Optional()], bound=CUSTOM_WEIGHT, domain_rule=True
+    )
     starting_price = DecimalField(_l("Starting unit price"), places=2, validators=[Optional()])
     decrement_amount = DecimalField(
         _l("Minimum decrement (amount)"), places=2, validators=[Optional()]
     )
     decrement_percent = DecimalField(_l("Minimum decrement (%)"), places=2, validators=[Optional()])
-    extension_minutes = IntegerField(_l("Anti-sniping extension (minutes)"), default=2,
-                                     validators=[Optional()])  # fmt: skip
+    extension_minutes = BoundedIntegerField(_l("Anti-sniping extension (minutes)"), [Optional()],
+                                            default=2, bound=EXTENSION_MINUTES,
+                                            domain_rule=True)  # fmt: skip
     show_best_price = BooleanField(_l("Show bidders the best price"))
 
     def add_item_row(self) -> bool:
@@ -217,8 +239,11 @@ class TenderForm(FlaskForm):
 class SealedBidForm(FlaskForm):
     """A sealed bid: a unit price field per item (price_<item id>, added by sealed_bid_form)."""
 
-    lead_time_days = IntegerField(
-        _l("Lead time (days)"), validators=[InputRequired(), NumberRange(min=0)]
+    lead_time_days = BoundedIntegerField(
+        _l("Lead time (days)"),
+        [InputRequired(), NumberRange(min=0)],
+        bound=LEAD_DAYS,
+        domain_rule=True,
     )
     documents = TextAreaField(_l("Documents you provide (one per line)"), validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])

@@ -14,9 +14,11 @@ from listings.models import BuyRequest, RequestStatus
 from listings.reference import INCOTERMS
 from marketplace.core import clock, uploads
 from marketplace.core.access import Permission, require
+from marketplace.core.bounds import COUNT, MINOR_UNITS, PRICE, QUANTITY, Bound
 from marketplace.core.errors import Conflict, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import CURRENCIES, Money
+from marketplace.core.pagination import Page, paginate
 from marketplace.orders.negotiated import place_negotiated_order
 from marketplace.procurement import approvals
 from marketplace.procurement.announce import N_, in_thread
@@ -46,6 +48,17 @@ def get_quote(actor: Any, quote_id: int) -> Quote:
     if quote is None or quote.side_of(getattr(actor, "company_id", None)) is None:
         raise NotFound()
     return quote
+
+
+def readable_quotes(actor: Any, *, cursor: str | None, limit: int) -> Page:
+    """Every quote get_quote lets the actor's company read: those it sent and those it got,
+    newest first."""
+    require(actor, Permission.READ)
+    company_id = actor.company_id
+    stmt = sa.select(Quote).where(
+        (Quote.buyer_company_id == company_id) | (Quote.supplier_company_id == company_id)
+    )
+    return paginate(stmt, order=Quote.created_at, tiebreak=Quote.id, cursor=cursor, limit=limit)
 
 
 def quotes_for_request(actor: Any, request_id: int) -> list[Quote]:
@@ -94,15 +107,14 @@ def _terms(data: dict[str, Any], base: QuoteRevision | None, request: BuyRequest
     values.setdefault("shipping_cost", 0)
     errors: dict[str, list[str]] = {}
 
-    def positive_int(name: str, message: str, minimum: int = 1) -> None:
-        value = values.get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    def in_range(name: str, message: str, bound: Bound) -> None:
+        if values.get(name) not in bound:
             errors[name] = [message]
 
-    positive_int("unit_price", _("Give a unit price above zero."))
-    positive_int("quantity", _("Give a quantity above zero."))
-    positive_int("shipping_cost", _("Shipping cannot be negative."), minimum=0)
-    positive_int("lead_time_days", _("Give the lead time in days (0 or more)."), minimum=0)
+    in_range("unit_price", _("Give a unit price above zero."), PRICE)
+    in_range("quantity", _("Give a quantity above zero."), QUANTITY)
+    in_range("shipping_cost", _("Shipping cannot be negative."), MINOR_UNITS)
+    in_range("lead_time_days", _("Give the lead time in days (0 or more)."), COUNT)
     if "lead_time_days" not in errors and values["lead_time_days"] > MAX_LEAD_DAYS:
         errors["lead_time_days"] = [_("At most %(n)s days.", n=MAX_LEAD_DAYS)]
     currency = str(values.get("currency") or "").upper()

@@ -7,24 +7,32 @@ import datetime as dt
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from marketplace.core.bounds import MINOR_UNITS, PERCENT, PRICE, QUANTITY, Id, Integer
+from marketplace.procurement.tender_rules import (
+    CUSTOM_WEIGHT,
+    DECREMENT_BP,
+    EXTENSION_MINUTES,
+    LEAD_DAYS,
+)
+
 
 class QuoteTermsSchema(Schema):
     """A counter-offer: only the terms that change (the rest stays as in the latest revision)."""
 
-    unit_price = fields.Integer(strict=True)
-    quantity = fields.Integer(strict=True)
+    unit_price = Integer(PRICE, domain_rule=True)
+    quantity = Integer(QUANTITY, domain_rule=True)
     currency = fields.String(validate=validate.Length(max=3))
-    lead_time_days = fields.Integer(strict=True)
+    lead_time_days = Integer(LEAD_DAYS, domain_rule=True)
     valid_until = fields.Date()
     incoterm = fields.String(allow_none=True, validate=validate.Length(max=3))
-    shipping_cost = fields.Integer(strict=True)
+    shipping_cost = Integer(MINOR_UNITS, domain_rule=True)
     payment_terms = fields.String(validate=validate.Length(max=200))
     note = fields.String(validate=validate.Length(max=5000))
 
 
 class QuoteInputSchema(QuoteTermsSchema):
-    unit_price = fields.Integer(strict=True, required=True)
-    lead_time_days = fields.Integer(strict=True, required=True)
+    unit_price = Integer(PRICE, required=True, domain_rule=True)
+    lead_time_days = Integer(LEAD_DAYS, required=True, domain_rule=True)
     valid_until = fields.Date(required=True)
 
 
@@ -79,12 +87,12 @@ class QuoteListQuerySchema(Schema):
 
 class CriterionSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(max=80))
-    weight = fields.Integer(required=True, strict=True)
+    weight = Integer(CUSTOM_WEIGHT, required=True, domain_rule=True)
 
 
 class TenderItemInputSchema(Schema):
     description = fields.String(validate=validate.Length(max=200))
-    quantity = fields.Integer(strict=True)
+    quantity = Integer(QUANTITY, domain_rule=True)
     unit = fields.String(validate=validate.Length(max=20))
 
 
@@ -97,22 +105,24 @@ class TenderInputSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(max=200))
     description = fields.String(load_default="", validate=validate.Length(max=20000))
     items = fields.List(fields.Nested(TenderItemInputSchema), validate=validate.Length(max=200))
-    quantity = fields.Integer(strict=True)
+    quantity = Integer(QUANTITY, domain_rule=True)
     unit = fields.String(validate=validate.Length(max=20))
     currency = fields.String(required=True, validate=validate.Length(max=3))
     required_documents = fields.List(fields.String(validate=validate.Length(max=120)))
     opens_at = fields.AwareDateTime(default_timezone=dt.UTC)
     closes_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
     invited_only = fields.Boolean(load_default=True)
-    invited_company_ids = fields.List(fields.Integer(strict=True), load_default=list)
-    weight_price = fields.Integer(strict=True)
-    weight_lead_time = fields.Integer(strict=True)
-    weight_rating = fields.Integer(strict=True)
-    custom_criteria = fields.List(fields.Nested(CriterionSchema), load_default=list)
-    starting_price = fields.Integer(strict=True)
-    decrement_amount = fields.Integer(strict=True, allow_none=True)
-    decrement_bp = fields.Integer(strict=True, allow_none=True)
-    extension_minutes = fields.Integer(strict=True)
+    invited_company_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=200))
+    weight_price = Integer(PERCENT, domain_rule=True)
+    weight_lead_time = Integer(PERCENT, domain_rule=True)
+    weight_rating = Integer(PERCENT, domain_rule=True)
+    custom_criteria = fields.List(
+        fields.Nested(CriterionSchema), load_default=list, validate=validate.Length(max=2)
+    )
+    starting_price = Integer(PRICE, domain_rule=True)
+    decrement_amount = Integer(PRICE, allow_none=True, domain_rule=True)
+    decrement_bp = Integer(DECREMENT_BP, allow_none=True, domain_rule=True)
+    extension_minutes = Integer(EXTENSION_MINUTES, domain_rule=True)
     show_best_price = fields.Boolean(load_default=False)
 
 
@@ -155,16 +165,16 @@ class TenderSchema(Schema):
 
 
 class BidPriceInputSchema(Schema):
-    item_id = fields.Integer(strict=True)
-    unit_price = fields.Integer(strict=True)
+    item_id = Id()
+    unit_price = Integer(PRICE, domain_rule=True)
 
 
 class BidInputSchema(Schema):
     """A sealed bid prices every item in prices; a one-item tender or an auction takes unit_price."""
 
     prices = fields.List(fields.Nested(BidPriceInputSchema), validate=validate.Length(max=200))
-    unit_price = fields.Integer(strict=True)
-    lead_time_days = fields.Integer(strict=True)
+    unit_price = Integer(PRICE, domain_rule=True)
+    lead_time_days = Integer(LEAD_DAYS, domain_rule=True)
     note = fields.String(validate=validate.Length(max=5000))
     documents = fields.List(fields.String(validate=validate.Length(max=120)))
 
@@ -204,7 +214,7 @@ class BidSchema(Schema):
 
 
 class AwardSchema(Schema):
-    bid_id = fields.Integer(required=True, strict=True)
+    bid_id = Id(required=True)
 
 
 class CancelSchema(Schema):

@@ -11,29 +11,30 @@ from flask_babel import gettext as _
 
 from marketplace.companies.models import Company, CompanyStatus
 from marketplace.core import clock
+from marketplace.core.bounds import ID, PERCENT, PRICE, QUANTITY, Bound
 from marketplace.core.extensions import db
 from marketplace.core.money import CURRENCIES
 
 MAX_CUSTOM = 2
 MAX_ITEMS = 50
 MAX_DURATION = dt.timedelta(days=365)
+# The ranges of a tender's numbers; the API's schemas hold input to the same ones.
+CUSTOM_WEIGHT = Bound(1, 100)
+DECREMENT_BP = Bound(1, 5000)  # 0.01 % to 50 % of the best price
+EXTENSION_MINUTES = Bound(0, 60)
+LEAD_DAYS = Bound(0, 730)
 
 
-def whole(values: dict, name: str, errors: dict, message: str, minimum: int = 0,
-         maximum: int | None = None, *, required: bool = False) -> int | None:  # fmt: skip
-    """values[name] when it is a whole number in range; otherwise message under errors[name]
+def whole(values: dict, name: str, errors: dict, message: str, bound: Bound, *,
+          required: bool = False) -> int | None:  # fmt: skip
+    """values[name] when it is a whole number inside bound; otherwise message under errors[name]
     (a missing value is an error only when required)."""
     value = values.get(name)
     if value is None:
         if required:
             errors[name] = [message]
         return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or value < minimum
-        or (maximum is not None and value > maximum)
-    ):
+    if value not in bound:
         errors[name] = [message]
         return None
     return value
@@ -77,7 +78,8 @@ def check_common(data: dict, errors: dict) -> dict:
 
 def check_single_item(data: dict, title: str, errors: dict) -> list[dict]:
     """The one item of an auction, or of a sealed tender published the old way (quantity, unit)."""
-    quantity = whole(data, "quantity", errors, _("Give a quantity above zero."), 1, required=True)
+    quantity = whole(data, "quantity", errors, _("Give a quantity above zero."), QUANTITY,
+                     required=True)  # fmt: skip
     unit = str(data.get("unit") or "").strip()
     if not 1 <= len(unit) <= 20:
         errors["unit"] = [_("Give the unit (e.g. pcs, kg).")]
@@ -105,7 +107,7 @@ def check_items(data: dict, title: str, errors: dict) -> list[dict]:
                 _("Item %(n)s: describe it in 1 to 200 characters.", n=number)
             ]
         quantity = entry.get("quantity")
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        if quantity not in QUANTITY:
             errors[f"items.{index}.quantity"] = [
                 _("Item %(n)s: give a quantity above zero.", n=number)
             ]
@@ -124,7 +126,7 @@ def check_weights(data: dict, errors: dict) -> dict:
     values = {}
     for name in ("weight_price", "weight_lead_time", "weight_rating"):
         values[name] = (
-            whole(data, name, errors, _("A weight is a whole number 0-100."), 0, 100) or 0
+            whole(data, name, errors, _("A weight is a whole number 0-100."), PERCENT) or 0
         )
     custom_raw = data.get("custom_criteria") or []
     custom: list[dict] = []
@@ -136,7 +138,7 @@ def check_weights(data: dict, errors: dict) -> dict:
         weight = item.get("weight") if isinstance(item, dict) else None
         if not 1 <= len(name) <= 80:
             errors[f"custom_criteria.{index}.name"] = [_("Name the criterion.")]
-        if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 100:
+        if weight not in CUSTOM_WEIGHT:
             errors[f"custom_criteria.{index}.weight"] = [_("A weight is a whole number 1-100.")]
             weight = 0
         custom.append({"name": name, "weight": weight})
@@ -152,17 +154,21 @@ def check_weights(data: dict, errors: dict) -> dict:
 def check_auction(data: dict, errors: dict) -> dict:
     values: dict[str, Any] = {}
     start = whole(
-        data, "starting_price", errors, _("Give a starting unit price above zero."), 1,
+        data, "starting_price", errors, _("Give a starting unit price above zero."), PRICE,
         required=True,
     )  # fmt: skip
     values["starting_price"] = start
-    amount = whole(data, "decrement_amount", errors, _("Give a decrement above zero."), 1)
-    bp = whole(data, "decrement_bp", errors, _("Give a percentage between 0.01 and 50."), 1, 5000)
+    amount = whole(data, "decrement_amount", errors, _("Give a decrement above zero."), PRICE)
+    bp = whole(
+        data, "decrement_bp", errors, _("Give a percentage between 0.01 and 50."), DECREMENT_BP
+    )
     both_checked = "decrement_amount" not in errors and "decrement_bp" not in errors
     if both_checked and (amount is None) == (bp is None):
         errors["decrement"] = [_("Give the minimum decrement as an amount or a percentage.")]
     values["decrement_amount"], values["decrement_bp"] = amount, bp
-    ext = whole(data, "extension_minutes", errors, _("Between 0 and 60 minutes."), 0, 60)
+    ext = whole(
+        data, "extension_minutes", errors, _("Between 0 and 60 minutes."), EXTENSION_MINUTES
+    )
     values["extension_minutes"] = 2 if ext is None else ext
     values["show_best_price"] = bool(data.get("show_best_price", False))
     values["weight_price"] = 100
@@ -170,9 +176,7 @@ def check_auction(data: dict, errors: dict) -> dict:
 
 
 def invitable(raw: Any, own_company_id: int, errors: dict) -> list[int]:
-    if not isinstance(raw, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in raw
-    ):
+    if not isinstance(raw, list) or not all(i in ID for i in raw):
         errors["invited_company_ids"] = [_("Give a list of company ids.")]
         return []
     ids = sorted(set(raw) - {own_company_id})

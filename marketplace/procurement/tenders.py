@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from marketplace.companies.models import Company
 from marketplace.core import clock, jobs
 from marketplace.core.access import Permission, require
+from marketplace.core.bounds import PRICE
 from marketplace.core.errors import Conflict, NotFound, ValidationError
 from marketplace.core.extensions import db
 from marketplace.procurement import scoring, tender_rules
@@ -217,8 +218,8 @@ def submit_sealed_bid(actor: Any, tender: Tender, data: dict[str, Any]) -> Bid:
     errors: dict[str, list[str]] = {}
     prices = _item_prices(tender, data, errors)
     lead = tender_rules.whole(
-        data, "lead_time_days", errors, _("Give the lead time in days (0-730)."), 0, 730,
-        required=True,
+        data, "lead_time_days", errors, _("Give the lead time in days (0-730)."),
+        tender_rules.LEAD_DAYS, required=True,
     )  # fmt: skip
     documents = data.get("documents") or []
     if not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):
@@ -259,7 +260,7 @@ def _item_prices(tender: Tender, data: dict[str, Any], errors: dict) -> dict[int
     if raw is None:
         if tender.single_item is not None:
             price = tender_rules.whole(data, "unit_price", errors,
-                                       _("Give a unit price above zero."), 1, required=True)  # fmt: skip
+                                       _("Give a unit price above zero."), PRICE, required=True)  # fmt: skip
             return {tender.single_item.id: price} if price is not None else {}
         raw = []
     if not isinstance(raw, list):
@@ -278,7 +279,7 @@ def _item_prices(tender: Tender, data: dict[str, Any], errors: dict) -> dict[int
             ]
             continue
         price = entry.get("unit_price")
-        if isinstance(price, bool) or not isinstance(price, int) or price < 1:
+        if price not in PRICE:
             errors[f"prices.{item.id}"] = [
                 _("Give a unit price above zero for item %(item)s.",
                   item=f"{item.position} “{item.description}”")
@@ -377,9 +378,11 @@ def close_due_tenders() -> int:
     return sum(1 for tender_id in ids if close(db.session.get(Tender, tender_id)))
 
 
-@jobs.handler(CLOSE_JOB)
 def _close_job(payload: dict) -> None:
     close_due_tenders()  # the job runner commits
+
+
+JOB_HANDLERS = {CLOSE_JOB: _close_job}  # registered by create_app
 
 
 def set_marks(actor: Any, tender: Tender, bid_id: Any, marks: dict[str, Any]) -> Bid:

@@ -16,6 +16,7 @@ from marketplace.core.errors import Conflict, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.forms import committed, saved
 from marketplace.core.money import Money
+from marketplace.core.uow import unit_of_work
 from marketplace.procurement import approvals, auctions, awards, forms, quotes, tenders
 from marketplace.procurement.models import Phase, QuoteStatus, Side
 
@@ -195,9 +196,9 @@ def new_tender():
 @bp.get("/tenders/<int:tender_id>")
 @login_required
 def tender(tender_id: int, bid_form=None, cancel_form=None, status: int = 200):
-    item = tenders.get_tender(current_user, tender_id)
-    tenders.ensure_closed(item)
-    db.session.commit()
+    with unit_of_work():
+        item = tenders.get_tender(current_user, tender_id)
+        tenders.ensure_closed(item)
     is_buyer = item.buyer_company_id == current_user.company_id
     opened = (
         tenders.opened_bids(current_user, item) if is_buyer and tenders.bids_opened(item) else []
@@ -246,8 +247,8 @@ def bid(tender_id: int):
             else:
                 tenders.submit_sealed_bid(current_user, item, form.to_data(item.currency))
         if refused is not None:  # the request is rolled back; the attempt is logged on its own
-            auctions.record_refusal(current_user, item, *refused)
-            db.session.commit()
+            with unit_of_work():
+                auctions.record_refusal(current_user, item, *refused)
         if outcome.ok:
             flash(_("Your bid is in."), "success")
             return _back("procurement.tender", tender_id=item.id)
@@ -258,9 +259,9 @@ def bid(tender_id: int):
 @login_required
 def standing(tender_id: int):
     """The room's numbers for this viewer, fetched after each live event."""
-    item = tenders.get_tender(current_user, tender_id)
-    tenders.ensure_closed(item)
-    db.session.commit()
+    with unit_of_work():
+        item = tenders.get_tender(current_user, tender_id)
+        tenders.ensure_closed(item)
     return jsonify(auctions.standing(current_user, item) if item.is_auction else
                    {"phase": str(item.phase), "closes_at": item.closes_at.isoformat(),
                     "bidders": tenders.bid_count(item)})  # fmt: skip

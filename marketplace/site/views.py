@@ -21,6 +21,7 @@ from marketplace.companies.reference import INDUSTRIES
 from marketplace.core import security
 from marketplace.core.extensions import db
 from marketplace.core.openapi import build_spec
+from marketplace.core.uow import unit_of_work
 
 bp = Blueprint("site", __name__)
 api_bp = Blueprint("api_docs", __name__, url_prefix="/api/v1")
@@ -55,8 +56,8 @@ def set_language():
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
         if current_user.is_authenticated:
-            accounts.set_locale(current_user, lang)
-            db.session.commit()
+            with unit_of_work():
+                accounts.set_locale(current_user, lang)
     return redirect(security.local_target(request.form.get("next"), url_for("site.home")))
 
 

@@ -70,20 +70,11 @@ def server_env(tmp_path_factory) -> dict:
 def live_server(server_env) -> str:
     port = _free_port()
     log = open(Path(server_env["INSTANCE_PATH"]) / "server.log", "w")  # noqa: SIM115 - closed below
+    # The server `make run` uses: gunicorn, one process with threads (deploy/gunicorn.conf.py).
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "flask",
-            "run",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-reload",
-        ],
+        [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
         cwd=ROOT,
-        env=server_env,
+        env={**server_env, "WEB_HOST": "127.0.0.1", "PORT": str(port)},
         stdout=log,
         stderr=subprocess.STDOUT,
     )

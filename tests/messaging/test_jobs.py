@@ -16,7 +16,6 @@ calls: list[dict] = []
 failures: dict[str, int] = {"left": 0}
 
 
-@jobs.handler("tests.record")
 def record(payload: dict) -> None:
     if failures["left"] > 0:
         failures["left"] -= 1
@@ -26,6 +25,7 @@ def record(payload: dict) -> None:
 
 @pytest.fixture(autouse=True)
 def _reset():
+    jobs.register("tests.record", record)  # a job of this test module only
     calls.clear()
     failures["left"] = 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 
 import pytest
@@ -137,3 +138,18 @@ def test_a_released_savepoint_publishes_nothing_until_the_commit(app, owner_a, c
         assert (channel, data["thread_id"]) == (f"company:{company_b.id}", thread.id)
     finally:
         subscription.close()
+
+
+def test_a_stopping_server_ends_open_streams_at_once(app, owner_a, monkeypatch):
+    """gunicorn calls close_streams as a worker begins to stop (deploy/gunicorn.conf.py); the
+    stop then need not wait the 55 s a stream would otherwise stay open."""
+    monkeypatch.setattr(live, "_closing", threading.Event())
+    response = app.test_client(user=owner_a).get("/live", buffered=False)
+    chunks = response.response.__iter__()
+    assert "connected" in next(chunks).decode()
+    threading.Timer(0.3, live.close_streams).start()
+    started = time.monotonic()
+    rest = b"".join(chunks)
+    assert time.monotonic() - started < live.STOP_CHECK_SECONDS + 1.5
+    assert b"event:" not in rest
+    response.close()

@@ -10,6 +10,7 @@ from marketplace.core.extensions import db
 from marketplace.core.money import Money
 from marketplace.orders import placing, services
 from marketplace.orders.models import Order
+from marketplace.payments.providers import StripeProvider
 from tests import factories
 
 DELIVERY = {"name": "Goods in", "street": "Magazynowa 1", "city": "Poznań",
@@ -56,6 +57,14 @@ def funded_order(buyer_user, seller_user, operator, seller_offer, quantity: int 
     services.choose_payment(buyer_user, placed, "bank_transfer")
     services.record_payment(operator, placed, placed.total_money)
     return placed
+
+
+def choose_card(buyer_user, placed: Order):
+    """The buyer chooses to pay by card, in the two steps of the payment page: the PaymentIntent
+    is created from what the order asks for, then the escrow opens with it."""
+    wanted = services.card_payment_request(buyer_user, placed, "stripe")
+    card = StripeProvider.create_intent(wanted) if wanted else None
+    return services.choose_payment(buyer_user, placed, "stripe", card=card)
 
 
 def shipped_order(buyer_user, seller_user, operator, seller_offer) -> Order:

@@ -214,3 +214,24 @@ def test_an_offer_on_two_lines_is_refused(client, api_a, offer_b):
         "This offer is already on line 1; change the quantity there."
     ]
     assert count_orders() == 0
+
+
+def test_the_order_list_holds_purchases_and_sales_unless_a_role_is_chosen(
+    client, api_a, api_b, offer_b
+):
+    """The list shows every order the company may open (found by schemathesis' object-level
+    check: the seller reads an order it could not find in its default list)."""
+    order_id = client.post("/api/v1/orders", json=body(offer_b.id), headers=api_a).json["id"]
+
+    def listed(headers, query=""):
+        return [
+            o["id"] for o in client.get(f"/api/v1/orders{query}", headers=headers).json["items"]
+        ]
+
+    assert order_id in listed(api_a) and order_id in listed(api_b)
+    assert order_id in listed(api_b, "?role=seller") and order_id not in listed(
+        api_b, "?role=buyer"
+    )
+    assert order_id in listed(api_a, "?role=buyer") and order_id not in listed(
+        api_a, "?role=seller"
+    )

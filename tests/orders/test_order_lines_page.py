@@ -213,7 +213,9 @@ def test_live_prices_answer_as_json_and_place_nothing(client_a, offer_b, dn80):
     assert answer.json["total"] == "€1,980.00" and answer.json["complete"] is True
     short = client_a.post("/orders/new/prices", data=data | {"lines-0-quantity": "1"})
     assert short.json["lines"][1]["unit_price"] is None and short.json["total"] is None
-    assert client_a.post("/orders/new/prices", data={"offer_id": "0"}).status_code == 404
+    assert client_a.post("/orders/new/prices", data={"offer_id": "999999"}).status_code == 404
+    not_an_id = client_a.post("/orders/new/prices", data={"offer_id": "0"})
+    assert not_an_id.status_code == 422 and "offer_id" in not_an_id.text
     assert count_orders() == 0
 
 

@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import stripe
 
+from marketplace.core import jobs
+from marketplace.core.extensions import db
 from tests.components import unavailable
 
 WEBHOOK_SECRET = "whsec_test_marketplace"
@@ -73,13 +75,15 @@ def localstripe_url():
 
 
 class _TransferStandIn(BaseHTTPRequestHandler):
-    """Answers POST /v1/accounts and POST /v1/transfers with Stripe's documented Account and
-    Transfer objects (localstripe has no Connect) and forwards everything else to localstripe.
+    """Answers POST /v1/accounts, POST /v1/transfers and GET /v1/transfers with Stripe's
+    documented Account, Transfer and list objects (localstripe has no Connect) and forwards
+    everything else to localstripe.
     A transfer's source_transaction must name a captured charge of localstripe, as on Stripe."""
 
     upstream = ""
     transfers: list[dict] = []
     accounts: list[dict] = []
+    restricted: set[str] = set()  # connected accounts whose transfers capability is inactive
 
     def log_message(self, *args) -> None:  # keep the test output quiet
         return None
@@ -108,9 +112,26 @@ class _TransferStandIn(BaseHTTPRequestHandler):
             )
             self._send_json(account)
             return
+        if self.command == "GET" and self.path.startswith("/v1/transfers"):
+            query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+            group = query.get("transfer_group")
+            found = [
+                {k: v for k, v in t.items() if k != "idempotency_key"}
+                for t in type(self).transfers
+                if group is None or t["transfer_group"] == group
+            ]
+            self._send_json(
+                {"object": "list", "data": found, "has_more": False, "url": "/v1/transfers"}
+            )
+            return
         if self.command == "POST" and self.path.startswith("/v1/transfers"):
             form = dict(urllib.parse.parse_qsl(body.decode() if body else ""))
             refusal = self._source_refusal(form.get("source_transaction"))
+            if form.get("destination") in type(self).restricted:
+                refusal = (  # Stripe's answer for an account that cannot receive transfers yet
+                    "Your destination account needs to have at least one of the following "
+                    "capabilities enabled: transfers, crypto_transfers, legacy_payments"
+                )
             if refusal:
                 self._send_json({"error": {"type": "invalid_request_error", "message": refusal}},
                                 status=400)  # fmt: skip
@@ -126,7 +147,11 @@ class _TransferStandIn(BaseHTTPRequestHandler):
                 "source_transaction": form.get("source_transaction"),
                 "reversed": False,
                 "livemode": False,
-                "metadata": {},
+                "metadata": {
+                    k[len("metadata[") : -1]: v
+                    for k, v in form.items()
+                    if k.startswith("metadata[")
+                },
                 "created": int(time.time()),
             }
             type(self).transfers.append(
@@ -182,7 +207,7 @@ def stripe_server(localstripe_url):
     handler = type(
         "Handler",
         (_TransferStandIn,),
-        {"upstream": localstripe_url, "transfers": [], "accounts": []},
+        {"upstream": localstripe_url, "transfers": [], "accounts": [], "restricted": set()},
     )
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     handler.server_port = server.server_address[1]
@@ -201,6 +226,8 @@ def stripe_app(app, stripe_server):
     saved = {k: app.config.get(k) for k in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")}
     app.config.update(STRIPE_SECRET_KEY="sk_test_marketplace", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
     stripe_server.transfers.clear()
+    stripe_server.restricted.clear()
+    stripe_server.accounts.clear()
     yield app
     app.config.update(saved)
     stripe.api_base, stripe.api_key = previous_base, previous_key
@@ -208,6 +235,13 @@ def stripe_app(app, stripe_server):
 
 def _port_of(handler) -> int:
     return handler.server_port
+
+
+def provider_moves_money() -> int:
+    """What happens after a request: its transaction commits, then the job worker carries out the
+    money movements it wrote (returns how many jobs ran)."""
+    db.session.commit()
+    return jobs.run_pending()
 
 
 def signed(event: dict, secret: str = WEBHOOK_SECRET) -> tuple[str, dict]:

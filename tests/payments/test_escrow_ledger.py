@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from marketplace.core.errors import Conflict, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
-from marketplace.payments import ledger, services
+from marketplace.payments import ledger, services, settlement
 from marketplace.payments.models import (
     EntryKind,
     EscrowStatus,
     JournalEntry,
-    PayoutInstruction,
+    PaymentInstruction,
 )
 from tests.payments.factories import escrow as make_escrow
 
@@ -46,7 +46,7 @@ def test_overpayment_is_flagged_and_handed_back(operator):
 def test_release_takes_the_fee_rounded_half_up(app, operator):
     escrow = make_escrow(10_010)  # 2.5 % of 100.10 = 2.5025 -> 2.50
     services.record_bank_receipt(operator, escrow, eur(10_010))
-    services.release(operator, escrow)
+    settlement.release(operator, escrow)
     figures = ledger.figures(escrow)
     assert figures.fee == eur(250)
     assert figures.released == eur(9_760)
@@ -64,17 +64,17 @@ def test_the_fee_is_configurable_and_fixed_when_the_escrow_opens(app, operator):
     finally:
         app.config["ESCROW_FEE_BASIS_POINTS"] = saved
     services.record_bank_receipt(operator, escrow, eur(9_999))
-    services.release(operator, escrow)
+    settlement.release(operator, escrow)
     assert ledger.figures(escrow).fee == eur(125)  # 124.9875 -> 125
 
 
 def test_second_release_is_refused_and_changes_nothing(operator):
     escrow = make_escrow(5_000)
     services.record_bank_receipt(operator, escrow, eur(5_000))
-    services.release(operator, escrow)
+    settlement.release(operator, escrow)
     count = db.session.execute(sa.select(sa.func.count()).select_from(JournalEntry)).scalar_one()
     with pytest.raises(Conflict):
-        services.release(operator, escrow)
+        settlement.release(operator, escrow)
     after = db.session.execute(sa.select(sa.func.count()).select_from(JournalEntry)).scalar_one()
     assert after == count
 
@@ -83,7 +83,7 @@ def test_refund_larger_than_held_is_refused(operator):
     escrow = make_escrow(5_000)
     services.record_bank_receipt(operator, escrow, eur(5_000))
     with pytest.raises(ValidationError) as info:
-        services.settle(operator, escrow, eur(5_001))
+        settlement.settle(operator, escrow, eur(5_001))
     assert "refund_amount" in info.value.errors
     assert escrow.status == EscrowStatus.FUNDED
     assert ledger.figures(escrow).held == eur(5_000)
@@ -92,7 +92,7 @@ def test_refund_larger_than_held_is_refused(operator):
 def test_split_refunds_part_and_releases_the_rest(operator):
     escrow = make_escrow(8_000)
     services.record_bank_receipt(operator, escrow, eur(8_000))
-    services.settle(operator, escrow, eur(3_000))
+    settlement.settle(operator, escrow, eur(3_000))
     figures = ledger.figures(escrow)
     assert escrow.status == EscrowStatus.SETTLED
     assert figures.refunded == eur(3_000)
@@ -104,9 +104,9 @@ def test_split_refunds_part_and_releases_the_rest(operator):
 def test_operator_executes_a_seller_payout_once(operator):
     escrow = make_escrow(5_000)
     services.record_bank_receipt(operator, escrow, eur(5_000))
-    services.release(operator, escrow)
+    settlement.release(operator, escrow)
     payout = db.session.execute(
-        sa.select(PayoutInstruction).where(PayoutInstruction.kind == "seller_payout")
+        sa.select(PaymentInstruction).where(PaymentInstruction.kind == "seller_payout")
     ).scalar_one()
     services.execute_payout(operator, payout.id)
     assert payout.status == "executed"
@@ -149,7 +149,7 @@ def test_ledger_check_is_for_operators_only(app, api_a):
 def test_payout_api_marks_executed_and_refuses_twice(client, api_operator, operator):
     escrow = make_escrow(2_000)
     services.record_bank_receipt(operator, escrow, eur(2_000))
-    services.release(operator, escrow)
+    settlement.release(operator, escrow)
     [payout] = client.get("/api/v1/admin/payouts", headers=api_operator).json
     url = f"/api/v1/admin/payouts/{payout['id']}/executed"
     assert client.post(url, headers=api_operator).json["status"] == "executed"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from marketplace.core.errors import Conflict, ValidationError
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
-from marketplace.payments import ledger, services
+from marketplace.payments import ledger, services, settlement
 from tests import factories
 
 actions = st.lists(
@@ -58,13 +58,13 @@ def test_ledger_invariants_hold_after_every_step(operator, steps):
                     escrow = escrows[args[0] % len(escrows)]
                     services.record_bank_receipt(operator, escrow, Money(args[1], "EUR"))
                 elif kind == "release":
-                    services.release(operator, escrows[args[0] % len(escrows)])
+                    settlement.release(operator, escrows[args[0] % len(escrows)])
                 elif kind == "refund":
-                    services.settle(
+                    settlement.settle(
                         operator, escrows[args[0] % len(escrows)], Money(args[1], "EUR")
                     )
                 elif kind == "cancel":
-                    services.cancel_unpaid(operator, escrows[args[0] % len(escrows)])
+                    settlement.cancel_unpaid(operator, escrows[args[0] % len(escrows)])
                 elif kind == "payout":
                     pending = services.pending_payouts()
                     if pending:

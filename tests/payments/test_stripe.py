@@ -13,11 +13,11 @@ import stripe
 from marketplace.core import clock
 from marketplace.core.extensions import db
 from marketplace.core.money import Money
-from marketplace.payments import ledger, services
+from marketplace.payments import ledger, services, settlement
 from marketplace.payments.models import EscrowStatus, JournalEntry, StripeMode
 from tests import factories
 from tests.orders import factories as order_factories
-from tests.payments.conftest import signed
+from tests.payments.conftest import provider_moves_money, signed
 from tests.payments.factories import escrow as make_escrow
 
 WEBHOOK = "/api/v1/payments/stripe/webhook"
@@ -64,7 +64,10 @@ def test_capture_now_then_refund_through_stripe(stripe_app, client, operator):
     assert answer.status_code == 200 and answer.json["outcome"] == "applied"
     assert escrow.status == EscrowStatus.FUNDED
 
-    services.settle(operator, escrow, Money(12_000, "EUR"))
+    settlement.settle(operator, escrow, Money(12_000, "EUR"))
+    assert escrow.status == EscrowStatus.SETTLING  # nothing moved at Stripe yet
+    assert stripe.Refund.list(payment_intent=escrow.stripe_payment_intent).data == []
+    provider_moves_money()
     refunds = stripe.Refund.list(payment_intent=escrow.stripe_payment_intent).to_dict()["data"]
     assert [r["amount"] for r in refunds] == [12_000]
     assert escrow.status == EscrowStatus.REFUNDED
@@ -82,7 +85,8 @@ def test_authorise_now_capture_on_release_when_delivery_is_near(stripe_app, clie
     body, headers = signed(event("payment_intent.amount_capturable_updated", intent))
     assert client.post(WEBHOOK, data=body, headers=headers).json["outcome"] == "applied"
 
-    services.release(operator, escrow)
+    settlement.release(operator, escrow)
+    provider_moves_money()
     captured = stripe.PaymentIntent.retrieve(escrow.stripe_payment_intent)
     assert captured.status == "succeeded"
     figures = ledger.figures(escrow)
@@ -99,15 +103,16 @@ def test_release_pays_the_sellers_connected_account_with_a_transfer(
     body, headers = signed(event("payment_intent.succeeded", intent))
     client.post(WEBHOOK, data=body, headers=headers)
 
-    services.release(operator, escrow)
+    settlement.release(operator, escrow)
+    provider_moves_money()
     [transfer] = stripe_server.transfers
     fee = Money(20_000, "EUR").percent(escrow.fee_basis_points)
     assert transfer["amount"] == 20_000 - fee.amount
     assert transfer["destination"] == "acct_1SellerTest"
-    assert transfer["idempotency_key"] == f"escrow-{escrow.id}-transfer"
+    payout = next(p for p in escrow.payouts if p.kind == "transfer")
+    assert transfer["idempotency_key"] == f"payment-instruction-{payout.id}-0"
     charge = stripe.PaymentIntent.retrieve(escrow.stripe_payment_intent).latest_charge
     assert transfer["source_transaction"] == charge.id  # paid from the buyer's charge
-    payout = next(p for p in escrow.payouts if p.kind == "seller_payout")
     assert payout.status == "executed" and payout.external_id == transfer["id"]
     assert services.seller_released_total(escrow.seller_company_id, "EUR").amount == 0
     assert ledger.check() == []
@@ -212,6 +217,7 @@ def test_seller_connects_an_account_and_is_paid_by_transfer_on_release(
     url = f"/api/v1/orders/{order_id}"
     client.post(f"{url}/ship", json={"carrier": "DHL", "tracking_number": "1"}, headers=api_b)
     done = client.post(f"{url}/deliver", headers=api_a).json
+    provider_moves_money()
     [transfer] = stripe_server.transfers
     assert transfer["destination"] == account_id
     assert transfer["amount"] == done["escrow"]["released"]["amount"] == 19_500

@@ -9,9 +9,9 @@ from marketplace.core.money import Money
 from marketplace.orders import services as orders
 from marketplace.orders.models import OrderStatus
 from marketplace.payments import ledger
-from marketplace.payments.models import EscrowStatus, PayoutKind
+from marketplace.payments.models import EscrowStatus, InstructionKind
 from tests.orders import factories as f
-from tests.payments.conftest import signed
+from tests.payments.conftest import provider_moves_money, signed
 from tests.payments.test_stripe import WEBHOOK, event, pay_by_card
 
 
@@ -19,7 +19,7 @@ def card_order(owner_a, company_b):
     """An order the seller confirmed and the buyer chose to pay by card."""
     order = f.order(owner_a, f.offer(company_b))
     orders.confirm(f.seller_user(company_b), order)
-    orders.choose_payment(owner_a, order, "stripe")
+    f.choose_card(owner_a, order)
     return order
 
 
@@ -28,6 +28,7 @@ def test_cancelling_before_payment_cancels_the_payment_intent(stripe_app, owner_
     intent_id = order.escrow.stripe_payment_intent
 
     orders.cancel(owner_a, order, "Found it cheaper")
+    provider_moves_money()
 
     assert order.status == OrderStatus.CANCELLED
     assert stripe.PaymentIntent.retrieve(intent_id).status == "canceled"
@@ -45,8 +46,10 @@ def test_a_payment_that_arrives_after_the_cancel_is_refunded_in_full(
     assert paid["status"] == "succeeded"
 
     orders.cancel(f.seller_user(company_b), order, "Out of stock")
+    provider_moves_money()
     body, headers = signed(event("payment_intent.succeeded", paid))
     answer = client.post(WEBHOOK, data=body, headers=headers)
+    provider_moves_money()
 
     assert answer.status_code == 200 and answer.json["outcome"] == "refunded"
     refunds = stripe.Refund.list(payment_intent=intent_id).to_dict()["data"]
@@ -56,7 +59,7 @@ def test_a_payment_that_arrives_after_the_cancel_is_refunded_in_full(
     figures = ledger.figures(escrow)
     assert figures.funded == figures.refunded == Money(order.total, "EUR")
     assert figures.held.amount == 0 and ledger.check() == []
-    [refund] = [p for p in escrow.payouts if p.kind == PayoutKind.REFUND]
+    [refund] = [p for p in escrow.payouts if p.kind == InstructionKind.REFUND]
     assert refund.status == "executed" and refund.external_id == refunds[0]["id"]
     assert order.events[-1].status == "payment_refunded"
 

@@ -13,7 +13,7 @@ from marketplace.orders.models import OrderStatus
 from marketplace.payments import ledger
 from marketplace.payments.models import StripeMode
 from tests.orders import factories as f
-from tests.payments.conftest import signed
+from tests.payments.conftest import provider_moves_money, signed
 from tests.payments.test_stripe import WEBHOOK, event, pay_by_card
 
 
@@ -21,7 +21,7 @@ def card_order(owner_a, company_b, lead_time_days=None, **data):
     seller = f.seller_user(company_b)
     order = f.order(owner_a, f.offer(company_b, lead_time_days=lead_time_days), **data)
     orders.confirm(seller, order)
-    orders.choose_payment(owner_a, order, "stripe")
+    f.choose_card(owner_a, order)
     return order, seller
 
 
@@ -70,6 +70,7 @@ def test_trade_that_fits_the_hold_is_authorised_and_captured_on_release(
     assert client.post(WEBHOOK, data=body, headers=headers).json["outcome"] == "applied"
     orders.ship(seller, order, "DHL", "1")
     orders.deliver(owner_a, order)
+    provider_moves_money()
     assert stripe.PaymentIntent.retrieve(intent["id"]).status == "succeeded"
     assert ledger.figures(order.escrow).held.amount == 0
 
@@ -95,6 +96,7 @@ def test_a_hold_about_to_lapse_is_captured_and_the_seller_later_paid_by_transfer
 
     orders.ship(seller, order, "DHL", "2")
     orders.deliver(owner_a, order)
+    provider_moves_money()
     [transfer] = stripe_server.transfers
     fee = Money(order.total, "EUR").percent(order.escrow.fee_basis_points)
     assert transfer["amount"] == order.total - fee.amount

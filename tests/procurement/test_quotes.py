@@ -284,3 +284,20 @@ def test_an_accepted_quote_closes_the_request_to_new_quotes(
     )  # fmt: skip
     assert late.status_code == 409 and "no longer takes quotes" in late.json["detail"]
     assert db.session.execute(sa.select(sa.func.count(Quote.id))).scalar_one() == 1
+
+
+def test_the_quote_list_holds_the_quotes_a_company_sent_and_got(
+    client, buyer, buyer_co, seller_one, seller_two
+):
+    """Found by schemathesis' object-level check: a buyer reads a quote it could list nowhere."""
+    request = listing_factories.buy_request(buyer_co, currency="EUR")
+    quote = procurement_factories.quote(seller_one, request)
+    db.session.commit()
+
+    def listed(person):
+        answer = client.get("/api/v1/quotes", headers=factories.bearer(person))
+        assert answer.status_code == 200
+        return [q["id"] for q in answer.json["items"]]
+
+    assert listed(buyer) == [quote.id] and listed(seller_one) == [quote.id]
+    assert listed(seller_two) == []
