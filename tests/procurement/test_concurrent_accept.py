@@ -25,6 +25,13 @@ from tests.procurement import factories as procurement_factories
 THREADS = 8
 
 
+def _buyers_tab(app, buyer) -> tuple:
+    """A signed-in browser tab of the buyer and the headers its page's script sends to the API
+    (the session cookie rides along, so the page's CSRF token goes with it)."""
+    client = app.test_client(user=buyer)
+    return client, {"X-CSRFToken": client.meta_csrf_token("/")}
+
+
 def _accept_at_once(app, headers: dict[str, str]) -> tuple[list, int]:
     """Identical accept calls released together; returns the answers and the buyer's orders.
 
@@ -43,18 +50,15 @@ def _accept_at_once(app, headers: dict[str, str]) -> tuple[list, int]:
     barrier = threading.Barrier(THREADS)
     answers: list = []
 
-    def accept(client, token: str) -> None:
+    def accept(tab) -> None:
+        client, csrf = tab
         barrier.wait(timeout=10)
-        answer = client.post(url, headers={**headers, "X-CSRFToken": token})
+        answer = client.post(url, headers={**headers, **csrf})
         answers.append((answer.status_code, answer.json, answer.headers.get("Idempotent-Replayed")))
 
-    # signed in here: signing a session in needs the app's secret, which a bare thread lacks;
-    # each tab sends its page's CSRF token, as the site's own fetch calls do
-    clients = [app.test_client(user=buyer) for _ in range(THREADS)]
-    threads = [
-        threading.Thread(target=accept, args=(client, client.meta_csrf_token("/")))
-        for client in clients
-    ]
+    # signed in here: signing a session in needs the app's secret, which a bare thread lacks
+    tabs = [_buyers_tab(app, buyer) for _ in range(THREADS)]
+    threads = [threading.Thread(target=accept, args=(tab,)) for tab in tabs]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -101,18 +105,16 @@ def _accept_two_quotes_at_once(app, limit: Money | None) -> tuple[list[int], int
     barrier = threading.Barrier(len(urls))
     statuses: list = []
 
-    def accept(client, url: str, token: str) -> None:
+    def accept(tab, url: str) -> None:
+        client, csrf = tab
         barrier.wait(timeout=10)
         try:
-            statuses.append(client.post(url, headers={"X-CSRFToken": token}).status_code)
+            statuses.append(client.post(url, headers=csrf).status_code)
         except Exception as error:  # noqa: BLE001 - a test app raises what would be a 500
             statuses.append(repr(error))
 
-    clients = [app.test_client(user=buyer) for _ in urls]
-    threads = [
-        threading.Thread(target=accept, args=(client, url, client.meta_csrf_token("/")))
-        for client, url in zip(clients, urls, strict=True)
-    ]
+    threads = [threading.Thread(target=accept, args=(_buyers_tab(app, buyer), url))
+               for url in urls]  # fmt: skip
     for thread in threads:
         thread.start()
     for thread in threads:
