@@ -64,9 +64,8 @@ def test_ending_a_read_refuses_to_drop_changes(app):
     db.session.add(Job(name="tests.unsaved"))
     with pytest.raises(RuntimeError, match="after changes"):
         uow.end_read()
-    with uow.unit_of_work():
-        with pytest.raises(RuntimeError, match="inside a unit of work"):
-            uow.end_read()
+    with uow.unit_of_work(), pytest.raises(RuntimeError, match="inside a unit of work"):
+        uow.end_read()
     assert _jobs_named("tests.unsaved") == 1  # the unit it stood in kept it
     uow.end_read()  # after a read alone: closed
     assert not db.session().in_transaction()
