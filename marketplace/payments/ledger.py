@@ -179,30 +179,24 @@ def post_payout(escrow: EscrowAccount, payout_id: int, amount: Money, company_id
 
 def waiting_on(instruction_id: int) -> list[JournalTransaction]:
     """The transactions that wait for this provider movement and are not reversed (yet)."""
-    reversal = aliased(JournalTransaction)
-    return list(
-        db.session.execute(
-            sa.select(JournalTransaction)
-            .where(
-                JournalTransaction.instruction_id == instruction_id,
-                JournalTransaction.reverses_id.is_(None),
-                ~sa.exists().where(reversal.reverses_id == JournalTransaction.id),
-            )
-            .order_by(JournalTransaction.id)
-        ).scalars()
-    )
+    return _of_movement(instruction_id, taken_back=False)
 
 
 def reversed_for(instruction_id: int) -> list[JournalTransaction]:
     """The transactions of this provider movement that were taken back (to post again on a retry)."""
+    return _of_movement(instruction_id, taken_back=True)
+
+
+def _of_movement(instruction_id: int, *, taken_back: bool) -> list[JournalTransaction]:
     reversal = aliased(JournalTransaction)
+    reversed_ = sa.exists().where(reversal.reverses_id == JournalTransaction.id)
     return list(
         db.session.execute(
             sa.select(JournalTransaction)
             .where(
                 JournalTransaction.instruction_id == instruction_id,
                 JournalTransaction.reverses_id.is_(None),
-                sa.exists().where(reversal.reverses_id == JournalTransaction.id),
+                reversed_ if taken_back else ~reversed_,
             )
             .order_by(JournalTransaction.id)
         ).scalars()

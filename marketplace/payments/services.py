@@ -1,9 +1,6 @@
-"""Every change to escrow money: opening an escrow, receipts, release, refund, split and payouts.
-
-Fee rule (the one rounding rule): the platform fee is taken from each amount released to the
-seller, as ESCROW_FEE_BASIS_POINTS basis points of that gross amount, rounded half up to the
-minor unit by `Money.percent`. Refunds carry no fee. The seller's payable gets gross - fee.
-"""
+"""Escrow money up to its settlement: opening an escrow, receipts, card funding, the operator's
+payouts and sellers' Stripe accounts. Settling (release, refund, split) and the fee rule live in
+`payments.settlement`."""
 
 from __future__ import annotations
 
