@@ -60,7 +60,7 @@ def cut(text: str, limit: int = SNIPPET_CHARS, *, more: bool = False) -> str:
     """text up to limit characters, cut after a whole word with an ellipsis when anything is left out.
 
     more says the text itself was already cut somewhere (its last word may be partial)."""
-    if len(text) <= limit and not more:
+    if not text or (len(text) <= limit and not more):
         return text
     head = text[: limit + 1]  # one character past the limit: a space there means a whole word
     boundary = head.rfind(" ")

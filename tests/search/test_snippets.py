@@ -46,6 +46,7 @@ def test_long_text_is_cut_after_a_whole_word_with_an_ellipsis():
     assert len(snippet) <= SNIPPET_CHARS + 1
     assert set(snippet[:-1].split()) == {"galvanized"}
     assert cut("short text") == "short text"
+    assert description_snippet("<script>" + "x" * DESCRIPTION_CHARS + "</script>") == ""
 
 
 def test_a_stored_excerpt_cut_mid_word_loses_the_partial_word():
