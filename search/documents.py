@@ -21,6 +21,7 @@ NO_PRICE = MAX_PRICE_EUR_CENTS + 1
 EPOCH = dt.date(1970, 1, 1)
 UNRATED_BOOST = 0.5
 NO_EXPIRY = 10**6  # days: an offer without an end date never drops out by date
+DESCRIPTION_CHARS = 300  # of an offer's rich text kept for its result card (search.snippets)
 
 
 def _text(*parts: object) -> str:
@@ -199,7 +200,7 @@ def offer_document(
         "data": {
             "id": offer.id,
             "title": offer.title,
-            "description": offer.description[:300],
+            "description": offer.description[:DESCRIPTION_CHARS],
             "unit": offer.unit,
             "moq": offer.moq,
             "lead_time_days": offer.lead_time_days,

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import escape
 from werkzeug.routing import BuildError
 
 from listings.models import Category, Offer
@@ -22,7 +22,7 @@ from marketplace.core.bounds import Bound
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.extensions import db
 from search import engine
-from search.analysis import fold, parse, terms
+from search.analysis import fold, parse
 from search.backends import BackendUnavailable
 from search.documents import company_document, offer_document, today_days
 from search.models import CurrencyRate, to_eur_cents
@@ -45,11 +45,11 @@ from search.query import (
     SearchResult,
     decode_cursor,
 )
+from search.snippets import Words, description_snippet, highlight
 
 MAX_LIMIT = LIMIT.high
 LIST_PARAMS = ("category", "industry", "country", "certificate")
 _LATLON = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 class SearchUnavailable(DomainError):
@@ -236,6 +236,10 @@ def run(query: SearchQuery) -> SearchResult:
     url = url_maker(query.kind)
     for hit in result.hits:
         hit.highlight[field] = highlight(hit.data.get(field, ""), words)
+        if query.kind == OFFERS:
+            # Plain text for the API; escaped with the query's words marked for the page.
+            hit.data["snippet"] = description_snippet(hit.data.get("description"))
+            hit.highlight["description"] = highlight(hit.data["snippet"], words)
         hit.data["url"] = url(hit.data)
     _label_facets(query.kind, result)
     _split_attributes(query, result)
@@ -293,33 +297,9 @@ def _as_number(value: str) -> tuple[int, float | str]:
         return 1, value
 
 
-def _highlight_terms(query: SearchQuery) -> tuple[set[str], list[str]]:
+def _highlight_terms(query: SearchQuery) -> Words:
     parsed = query.parsed
     return set(parsed.words) | {t for p in parsed.phrases for t in p}, parsed.prefixes
-
-
-def highlight(text: str, words: tuple[set[str], list[str]]) -> Markup:
-    """The text escaped, with words that match the query wrapped in <mark>."""
-    exact, prefixes = words
-    if not exact and not prefixes:
-        return escape(text)
-    out: list[str] = []
-    last = 0
-    for match in _WORD.finditer(text):
-        token = match.group(0)
-        stems, folded = _token_forms(token)
-        hit = any(s in exact for s in stems) or any(folded.startswith(p) for p in prefixes)
-        if hit:
-            out.append(str(escape(text[last : match.start()])))
-            out.append(f"<mark>{escape(token)}</mark>")
-            last = match.end()
-    out.append(str(escape(text[last:])))
-    return Markup("".join(out))  # noqa: S704 - every piece above is escaped
-
-
-@functools.lru_cache(maxsize=20_000)
-def _token_forms(token: str) -> tuple[list[str], str]:
-    return terms(token), fold(token)
 
 
 _URL_MARK = 987654321
