@@ -11,7 +11,6 @@ key (and the provider first looks whether the instruction already ran), so money
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 import sqlalchemy as sa
 
@@ -21,26 +20,24 @@ from marketplace.core.uow import commit_so_far
 from marketplace.payments import ledger, settlement
 from marketplace.payments.instructions import EXECUTE_JOB
 from marketplace.payments.models import (
+    PROVIDER_KINDS,
     EscrowAccount,
-    InstructionKind,
     InstructionStatus,
     PaymentInstruction,
 )
 from marketplace.payments.providers import Movement, get_provider
 
-log = logging.getLogger(__name__)
 CLAIM = dt.timedelta(minutes=5)  # a claim not finished by then is taken to have crashed
-PROVIDER_KINDS = [k for k in InstructionKind if not k.by_operator]
 
 
-class Busy(Exception):
+class ClaimedElsewhere(Exception):
     """Another worker is executing this escrow's next movement; this job tries again later."""
 
 
 def run_escrow(escrow_id: int) -> int:
     """Execute the escrow's waiting provider movements in order; returns how many ran.
 
-    Raises ProviderUnavailable (the job is retried with backoff, the same key) or Busy."""
+    Raises ProviderUnavailable (the job is retried with backoff, the same key) or ClaimedElsewhere."""
     ran = 0
     while True:
         movement = _claim_next(escrow_id)
@@ -92,7 +89,7 @@ def _claim_next(escrow_id: int) -> _Claimed | None:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        raise Busy(f"instruction {instruction.id} is being executed elsewhere")
+        raise ClaimedElsewhere(f"instruction {instruction.id} is being executed elsewhere")
     escrow: EscrowAccount = instruction.escrow
     call = Movement(
         instruction_id=instruction.id,

@@ -200,7 +200,11 @@ class InstructionKind(enum.StrEnum):
 
     @property
     def by_operator(self) -> bool:
-        return self in (InstructionKind.SELLER_PAYOUT, InstructionKind.BUYER_REFUND)
+        return self in OPERATOR_KINDS
+
+
+OPERATOR_KINDS = (InstructionKind.SELLER_PAYOUT, InstructionKind.BUYER_REFUND)
+PROVIDER_KINDS = tuple(kind for kind in InstructionKind if kind not in OPERATOR_KINDS)
 
 
 class InstructionStatus(enum.StrEnum):

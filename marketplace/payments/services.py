@@ -9,7 +9,7 @@ import secrets
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from marketplace.core import clock
 from marketplace.core.access import Permission, require
@@ -19,6 +19,7 @@ from marketplace.core.money import Money
 from marketplace.payments import authorisations, ledger
 from marketplace.payments.events import escrow_funded
 from marketplace.payments.models import (
+    OPERATOR_KINDS,
     BankReceipt,
     EscrowAccount,
     EscrowStatus,
@@ -236,14 +237,13 @@ def pending_payouts() -> list[PaymentInstruction]:
             .outerjoin(earlier, PaymentInstruction.after_id == earlier.id)
             .where(
                 PaymentInstruction.status == InstructionStatus.PENDING,
-                PaymentInstruction.kind.in_(
-                    [InstructionKind.SELLER_PAYOUT, InstructionKind.BUYER_REFUND]
-                ),
+                PaymentInstruction.kind.in_(OPERATOR_KINDS),
                 sa.or_(
                     PaymentInstruction.after_id.is_(None),
                     earlier.status == InstructionStatus.EXECUTED,
                 ),
             )
+            .options(selectinload(PaymentInstruction.escrow))  # the page shows each reference
             .order_by(PaymentInstruction.id)
         ).scalars()
     )
@@ -263,6 +263,7 @@ def failed_instructions() -> list[PaymentInstruction]:
                     ),
                 )
             )
+            .options(selectinload(PaymentInstruction.escrow))
             .order_by(PaymentInstruction.id)
         ).scalars()
     )

@@ -121,8 +121,10 @@ def test_a_third_company_sees_nothing(client, api_a, api_c, offer_b):
     assert client.get(f"{url}/documents/confirmation", headers=api_c).status_code == 404
 
 
-def test_cancelling_a_funded_order_needs_both_sides(client, api_a, api_b, api_operator, offer_b):
-    order_id = client.post("/api/v1/orders", json=body(offer_b.id), headers=api_a).json["id"]
+def funded_through_api(client, api_a, api_b, api_operator, offer_id: int) -> str:
+    """An order the buyer placed, the seller confirmed and the operator recorded the wire of
+    (20 x 10.00 EUR), all through the API; returns the order's URL."""
+    order_id = client.post("/api/v1/orders", json=body(offer_id), headers=api_a).json["id"]
     url = f"/api/v1/orders/{order_id}"
     client.post(f"{url}/confirm", headers=api_b)
     client.post(f"{url}/payment", json={"provider": "bank_transfer"}, headers=api_a)
@@ -130,6 +132,11 @@ def test_cancelling_a_funded_order_needs_both_sides(client, api_a, api_b, api_op
         f"/api/v1/admin/orders/{order_id}/payment-received", json={"amount": 20_000},
         headers=api_operator,
     )  # fmt: skip
+    return url
+
+
+def test_cancelling_a_funded_order_needs_both_sides(client, api_a, api_b, api_operator, offer_b):
+    url = funded_through_api(client, api_a, api_b, api_operator, offer_b.id)
     first = client.post(f"{url}/cancel", headers=api_a).json
     assert first["status"] == "funded" and first["cancel_requested_by"] == "buyer"
     assert client.post(f"{url}/cancel", headers=api_a).status_code == 409
@@ -139,19 +146,12 @@ def test_cancelling_a_funded_order_needs_both_sides(client, api_a, api_b, api_op
 
 
 def test_dispute_resolved_with_a_split(client, api_a, api_b, api_operator, offer_b):
-    order_id = client.post("/api/v1/orders", json=body(offer_b.id), headers=api_a).json["id"]
-    url = f"/api/v1/orders/{order_id}"
-    client.post(f"{url}/confirm", headers=api_b)
-    client.post(f"{url}/payment", json={"provider": "bank_transfer"}, headers=api_a)
-    client.post(
-        f"/api/v1/admin/orders/{order_id}/payment-received", json={"amount": 20_000},
-        headers=api_operator,
-    )  # fmt: skip
+    url = funded_through_api(client, api_a, api_b, api_operator, offer_b.id)
     client.post(f"{url}/ship", json={"carrier": "UPS", "tracking_number": "1Z"}, headers=api_b)
     assert client.post(f"{url}/dispute", json={}, headers=api_a).status_code == 422
     disputed = client.post(f"{url}/dispute", json={"reason": "Half arrived rusty"}, headers=api_a)
     assert disputed.json["status"] == "disputed"
-    order = db.session.get(Order, order_id)
+    order = db.session.get(Order, disputed.json["id"])
     dispute_id = order.disputes[0].id
     resolve = f"/api/v1/admin/disputes/{dispute_id}/resolve"
     too_much = client.post(resolve, json={"refund_amount": 20_001}, headers=api_operator)
